@@ -1,0 +1,179 @@
+//! The subcommands behind `main`: each resolves settings, runs, and says what happened.
+
+use std::net::TcpListener;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use tracing_subscriber::EnvFilter;
+
+use crate::calendar;
+use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings};
+use crate::http::{self, AuthConfig};
+use crate::policy::{
+    Paths, Registry, RegistryError, RuleBook, compile_set, discover_sets, run_golden_tests,
+};
+use crate::service::{Service, ServiceError};
+use crate::store::{Store, StoreError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Registry(#[from] RegistryError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("cannot listen on `{addr}`: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("server: {0}")]
+    Server(std::io::Error),
+    #[error("cannot list policy sets: {0}")]
+    Discover(std::io::Error),
+}
+
+/// Logs go to stderr; `JIESU_LOG` filters (default `info`), `JIESU_LOG_FORMAT=json` for JSON.
+pub fn init_tracing() {
+    let filter = EnvFilter::try_from_env("JIESU_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if std::env::var("JIESU_LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+fn paths(settings: &Settings) -> Paths {
+    Paths {
+        policies: settings.policies.clone(),
+        plugins: settings.plugins.clone(),
+    }
+}
+
+pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::resolve(&args.common, Some(args))?;
+    let store = Store::open(&settings.database)?;
+    let registry = Arc::new(Registry::load(
+        paths(&settings),
+        settings.jurisdictions.clone(),
+    )?);
+    let service = Arc::new(Service::new(Arc::clone(&registry), store));
+    for set in registry.active() {
+        service.record_version(&set)?;
+    }
+    let listener = TcpListener::bind(&settings.bind).map_err(|source| CliError::Bind {
+        addr: settings.bind.clone(),
+        source,
+    })?;
+    let auth = AuthConfig::new(settings.admin_token.as_deref());
+    if settings.admin_token.is_none() {
+        tracing::warn!("JIESU_ADMIN_TOKEN is not set: serving loopback callers only");
+    }
+    actix_web::rt::System::new()
+        .block_on(http::serve(listener, service, auth))
+        .map_err(CliError::Server)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn migrate(args: &CommonArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::resolve(args, None)?;
+    let applied = Store::connect(&settings.database)?.migrate()?;
+    println!(
+        "{}: {applied} migration(s) applied, schema up to date",
+        settings.database
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Compiles every set, runs its golden tests and checks rule coverage. Exit 1 on any failure.
+pub fn check(args: &CommonArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::resolve(args, None)?;
+    let paths = paths(&settings);
+    let calendars = match calendar::load_dir(&paths.calendars()) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("✗ calendars: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let ids = discover_sets(&paths.policies).map_err(CliError::Discover)?;
+    if ids.is_empty() {
+        println!("✗ no policy sets under {}", paths.policies.display());
+        return Ok(ExitCode::FAILURE);
+    }
+    let mut failed = 0;
+    for id in &ids {
+        if !check_set(&paths, &calendars, id) {
+            failed += 1;
+        }
+    }
+    println!(
+        "{} of {} policy set(s) passed",
+        ids.len() - failed,
+        ids.len()
+    );
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool {
+    let set = match compile_set(paths, calendars, id) {
+        Ok(set) => set,
+        Err(e) => {
+            println!("✗ {id}: {}", e.location());
+            return false;
+        }
+    };
+    let report = match run_golden_tests(&set) {
+        Ok(r) => r,
+        Err(e) => {
+            println!("✗ {id}: {}", e.location());
+            return false;
+        }
+    };
+    let rules = match RuleBook::read(&paths.set_dir(id), id) {
+        Ok(r) => r,
+        Err(e) => {
+            println!("✗ {id}: {}", e.location());
+            return false;
+        }
+    };
+    let coverage = rules.coverage(&report);
+    let passed = report.results.len() - report.failures().count();
+    let ok = report.passed() && coverage.complete() && !report.results.is_empty();
+    println!(
+        "{} {id}  version {}  golden {passed}/{}  rules covered {}/{}",
+        if ok { "✓" } else { "✗" },
+        &set.version()[..12],
+        report.results.len(),
+        coverage.listed - coverage.untested.len(),
+        coverage.listed,
+    );
+    for failure in report.failures() {
+        println!(
+            "    {}: `{}`: {}",
+            failure.file,
+            failure.name,
+            failure.failure.as_deref().unwrap_or_default()
+        );
+    }
+    if report.results.is_empty() {
+        println!("    policies/{id}/tests/: no golden cases");
+    }
+    for rule in &coverage.untested {
+        println!("    policies/{id}/rules.toml: rule `{rule}` has no golden test citing it");
+    }
+    for rule in &coverage.unlisted {
+        println!("    policies/{id}/tests: cites `{rule}`, which rules.toml does not list");
+    }
+    ok
+}

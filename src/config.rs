@@ -1,0 +1,143 @@
+//! Deployment settings: command-line flags and `JIESU_*` variables (clap), over the optional
+//! config file, over the defaults of API.md "Running".
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use clap::Args;
+use serde::Deserialize;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE: &str = "sqlite://data/jiesu.db";
+pub const DEFAULT_POLICIES: &str = "./policies";
+pub const DEFAULT_PLUGINS: &str = "./plugins";
+
+/// Flags every subcommand that reads policies or the database shares.
+#[derive(Debug, Clone, Args)]
+pub struct CommonArgs {
+    /// Policy sets folder (one sub-folder per jurisdiction).
+    #[arg(long, env = "JIESU_POLICIES", value_name = "DIR")]
+    pub policies: Option<PathBuf>,
+    /// Plugins folder: shared Rhai modules and calendars/.
+    #[arg(long, env = "JIESU_PLUGINS", value_name = "DIR")]
+    pub plugins: Option<PathBuf>,
+    /// Database URL: sqlite://PATH (default sqlite://data/jiesu.db).
+    #[arg(long, env = "JIESU_DATABASE_URL", value_name = "URL")]
+    pub database: Option<String>,
+    /// TOML config file holding the same settings.
+    #[arg(long, env = "JIESU_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "JIESU_BIND", value_name = "ADDR")]
+    pub bind: Option<String>,
+    /// Serve only these policy sets (comma-separated ids); default: every set found.
+    #[arg(
+        long,
+        env = "JIESU_JURISDICTIONS",
+        value_delimiter = ',',
+        value_name = "A,B"
+    )]
+    pub jurisdictions: Option<Vec<String>>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ConfigFile {
+    bind: Option<String>,
+    database: Option<String>,
+    policies: Option<PathBuf>,
+    plugins: Option<PathBuf>,
+    jurisdictions: Option<Vec<String>>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file `{}`: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file `{}`: {message}", path.display())]
+    Parse { path: PathBuf, message: String },
+    #[error("--jurisdictions is empty: name at least one policy set, or leave it out to serve all")]
+    NoJurisdictions,
+}
+
+/// Resolved settings a subcommand runs with.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub database: String,
+    pub policies: PathBuf,
+    pub plugins: PathBuf,
+    pub jurisdictions: Option<BTreeSet<String>>,
+    /// `JIESU_ADMIN_TOKEN`: a bootstrap admin bearer token.
+    pub admin_token: Option<String>,
+}
+
+fn read_config(path: &Path) -> Result<ConfigFile, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_owned(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_owned(),
+        message: if text.contains("[[tokens]]") {
+            "per-role `[[tokens]]` are not supported by this version; use JIESU_ADMIN_TOKEN".into()
+        } else {
+            e.to_string()
+        },
+    })
+}
+
+impl Settings {
+    pub fn resolve(common: &CommonArgs, serve: Option<&ServeArgs>) -> Result<Self, ConfigError> {
+        let file = match &common.config {
+            Some(path) => read_config(path)?,
+            None => ConfigFile::default(),
+        };
+        let jurisdictions = serve
+            .and_then(|s| s.jurisdictions.clone())
+            .or(file.jurisdictions)
+            .map(|ids| {
+                ids.into_iter()
+                    .map(|id| id.trim().to_owned())
+                    .filter(|id| !id.is_empty())
+                    .collect::<BTreeSet<_>>()
+            });
+        if jurisdictions.as_ref().is_some_and(BTreeSet::is_empty) {
+            return Err(ConfigError::NoJurisdictions);
+        }
+        Ok(Self {
+            bind: serve
+                .and_then(|s| s.bind.clone())
+                .or(file.bind)
+                .unwrap_or_else(|| DEFAULT_BIND.to_owned()),
+            database: common
+                .database
+                .clone()
+                .or(file.database)
+                .unwrap_or_else(|| DEFAULT_DATABASE.to_owned()),
+            policies: common
+                .policies
+                .clone()
+                .or(file.policies)
+                .unwrap_or_else(|| DEFAULT_POLICIES.into()),
+            plugins: common
+                .plugins
+                .clone()
+                .or(file.plugins)
+                .unwrap_or_else(|| DEFAULT_PLUGINS.into()),
+            jurisdictions,
+            admin_token: std::env::var("JIESU_ADMIN_TOKEN")
+                .ok()
+                .filter(|t| !t.is_empty()),
+        })
+    }
+}

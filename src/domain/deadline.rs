@@ -1,0 +1,32 @@
+use serde::{Deserialize, Serialize};
+
+/// The named clocks a ticket can run against (API.md "deadline names").
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeadlineName {
+    Sign,
+    FirstContact,
+    Intervene,
+    FirstFeedback,
+    Plan,
+    Resolve,
+    ReturnBy,
+    Reverify,
+    ReportAfterDone,
+}
+
+impl DeadlineName {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sign => "sign",
+            Self::FirstContact => "first_contact",
+            Self::Intervene => "intervene",
+            Self::FirstFeedback => "first_feedback",
+            Self::Plan => "plan",
+            Self::Resolve => "resolve",
+            Self::ReturnBy => "return_by",
+            Self::Reverify => "reverify",
+            Self::ReportAfterDone => "report_after_done",
+        }
+    }
+}

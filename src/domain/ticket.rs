@@ -1,0 +1,121 @@
+use chrono::{DateTime, FixedOffset};
+use serde::{Deserialize, Serialize};
+
+use super::{Category, Channel, Flag, Redirect};
+
+/// What a hotline centre files (API.md `POST /api/v1/tickets`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewTicket {
+    pub jurisdiction: String,
+    pub channel: Channel,
+    pub category: Category,
+    pub topic: String,
+    #[serde(default)]
+    pub flags: Vec<Flag>,
+    #[serde(default)]
+    pub area: Option<String>,
+    pub content: String,
+    #[serde(default)]
+    pub requester: Option<Requester>,
+    #[serde(default)]
+    pub received_at: Option<DateTime<FixedOffset>>,
+}
+
+/// The person who called. Never handed to policy scripts (IM-15: confidentiality).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Requester {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Rejected,
+    Answered,
+    Dispatched,
+    Signed,
+    InProgress,
+    Resolved,
+    Reopened,
+    Closed,
+    Terminated,
+}
+
+impl Status {
+    pub const ALL: &'static [Status] = &[
+        Status::Rejected,
+        Status::Answered,
+        Status::Dispatched,
+        Status::Signed,
+        Status::InProgress,
+        Status::Resolved,
+        Status::Reopened,
+        Status::Closed,
+        Status::Terminated,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Rejected => "rejected",
+            Self::Answered => "answered",
+            Self::Dispatched => "dispatched",
+            Self::Signed => "signed",
+            Self::InProgress => "in_progress",
+            Self::Resolved => "resolved",
+            Self::Reopened => "reopened",
+            Self::Closed => "closed",
+            Self::Terminated => "terminated",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Status> {
+        Self::ALL.iter().copied().find(|s| s.as_str() == name)
+    }
+
+    /// Whether a unit still owes work on a ticket in this status, so its deadlines can pass.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            Self::Dispatched | Self::Signed | Self::InProgress | Self::Reopened
+        )
+    }
+}
+
+/// Why a ticket was not accepted, and where the requester was sent.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Rejection {
+    pub reason: String,
+    pub redirect: Option<Redirect>,
+    pub cite: Vec<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn status_names_round_trip() {
+        for s in Status::ALL {
+            assert_eq!(Status::parse(s.as_str()), Some(*s));
+        }
+        assert_eq!(Status::parse("lost"), None);
+    }
+
+    #[test]
+    fn a_filing_rejects_unknown_fields_and_flags() {
+        let ok = r#"{"jurisdiction":"anshan","channel":"phone","category":"complaint",
+            "topic":"noise","content":"x","flags":["urgent"]}"#;
+        assert!(serde_json::from_str::<NewTicket>(ok).is_ok());
+        let unknown_field = r#"{"jurisdiction":"anshan","channel":"phone","category":"complaint",
+            "topic":"noise","content":"x","colour":"red"}"#;
+        assert!(serde_json::from_str::<NewTicket>(unknown_field).is_err());
+        let unknown_flag = r#"{"jurisdiction":"anshan","channel":"phone","category":"complaint",
+            "topic":"noise","content":"x","flags":["vip"]}"#;
+        assert!(serde_json::from_str::<NewTicket>(unknown_flag).is_err());
+    }
+}

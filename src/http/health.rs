@@ -1,0 +1,16 @@
+use actix_web::{HttpResponse, web};
+use serde_json::json;
+
+use super::{AppState, error::ApiError};
+
+/// Liveness: the process answers.
+pub async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(json!({"status": "ok"}))
+}
+
+/// Readiness: the database answers and some policy set is active.
+pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
+    let service = state.service.clone();
+    let active = web::block(move || service.readiness()).await??;
+    Ok(HttpResponse::Ok().json(json!({"status": "ready", "policies": active})))
+}

@@ -1,0 +1,79 @@
+//! The HTTP API of API.md (actix-web). Handlers parse, call one service use case off the
+//! async workers, and serialise; errors are mapped to responses in one place (`error`).
+
+mod auth;
+mod error;
+mod health;
+mod policies;
+mod tickets;
+
+use std::net::TcpListener;
+use std::sync::Arc;
+
+use actix_web::{App, HttpServer, web};
+use tracing_actix_web::TracingLogger;
+
+pub use auth::{AuthConfig, Caller};
+pub use error::ApiError;
+
+use crate::service::Service;
+
+/// Largest request body accepted; a 12345 ticket is a few kilobytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+pub struct AppState {
+    pub service: Arc<Service>,
+}
+
+/// Routes and extractor settings, shared by the server and the in-process tests.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.app_data(
+        web::JsonConfig::default()
+            .limit(BODY_LIMIT)
+            .content_type_required(false)
+            .error_handler(|err, _req| ApiError::from_json_error(err).into()),
+    )
+    .app_data(
+        web::QueryConfig::default()
+            .error_handler(|err, _req| ApiError::from_query_error(err).into()),
+    )
+    .app_data(
+        web::PathConfig::default().error_handler(|err, _req| {
+            ApiError::bad_request("invalid_path", err.to_string()).into()
+        }),
+    )
+    .route("/healthz", web::get().to(health::healthz))
+    .route("/readyz", web::get().to(health::readyz))
+    .service(
+        web::scope("/api/v1")
+            .route("/tickets", web::post().to(tickets::file))
+            .route("/tickets", web::get().to(tickets::list))
+            .route("/tickets/{id}", web::get().to(tickets::get))
+            .route("/tickets/{id}/trail", web::get().to(tickets::trail))
+            .route("/policies", web::get().to(policies::list)),
+    )
+    .default_service(web::to(error::not_found));
+}
+
+/// Serves until SIGINT or SIGTERM. Prints the bound address, so port 0 can be used.
+pub async fn serve(
+    listener: TcpListener,
+    service: Arc<Service>,
+    auth: AuthConfig,
+) -> std::io::Result<()> {
+    let state = web::Data::new(AppState { service });
+    let auth = web::Data::new(auth);
+    let server = HttpServer::new(move || {
+        App::new()
+            .app_data(state.clone())
+            .app_data(auth.clone())
+            .wrap(TracingLogger::default())
+            .configure(configure)
+    })
+    .listen(listener)?;
+    for addr in server.addrs() {
+        println!("jiesu listening on http://{addr}");
+        tracing::info!(%addr, "listening");
+    }
+    server.run().await
+}

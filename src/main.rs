@@ -1,0 +1,40 @@
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use jiesu::cli;
+use jiesu::config::{CommonArgs, ServeArgs};
+
+/// jiesu (接诉): a rules server for 12345 government-service hotlines.
+#[derive(Parser)]
+#[command(name = "jiesu", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the HTTP API (API.md).
+    Serve(ServeArgs),
+    /// Compile every policy set and run its golden tests; non-zero exit on any failure.
+    Check(CommonArgs),
+    /// Create or upgrade the database schema.
+    Migrate(CommonArgs),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    cli::init_tracing();
+    let outcome = match cli.command {
+        Command::Serve(args) => cli::serve(&args),
+        Command::Check(args) => cli::check(&args),
+        Command::Migrate(args) => cli::migrate(&args),
+    };
+    match outcome {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("jiesu: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,242 @@
+//! The Rhai engine every policy runs in: sandbox limits and host functions.
+//!
+//! One runtime engine per thread (a shared one does not scale across cores, DESIGN.md), all
+//! running the same immutable compiled sets. A set's own data (calendar, units, timezone)
+//! reaches the host functions through the call's tag, so one engine serves every set.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use chrono::{FixedOffset, NaiveTime, Timelike};
+use rhai::module_resolvers::DummyModuleResolver;
+use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext};
+
+use super::instant::Instant;
+use crate::calendar::{self, Calendar, Due};
+use crate::domain::{Flag, Unit};
+
+/// Sandbox limits. A script that reaches one fails that decision, never the server.
+pub mod limits {
+    /// Enough for table lookups and a few hundred loop iterations per hook; an endless loop
+    /// stops within milliseconds.
+    pub const OPERATIONS: u64 = 500_000;
+    /// Set explicitly: debug and release builds have different defaults.
+    pub const CALL_LEVELS: usize = 48;
+    pub const EXPR_DEPTH: usize = 64;
+    pub const FN_EXPR_DEPTH: usize = 48;
+    pub const STRING_SIZE: usize = 64 * 1024;
+    pub const ARRAY_SIZE: usize = 10_000;
+    pub const MAP_SIZE: usize = 10_000;
+    pub const MODULES: usize = 64;
+    pub const VARIABLES: usize = 1_000;
+    pub const FUNCTIONS: usize = 1_000;
+}
+
+/// What a set's host functions need: handed to each call as its tag.
+#[derive(Debug)]
+pub struct SetContext {
+    pub calendar: Arc<Calendar>,
+    pub night: (NaiveTime, NaiveTime),
+    pub units: BTreeMap<String, Unit>,
+    pub data: Map,
+}
+
+type HostResult<T> = Result<T, Box<EvalAltResult>>;
+
+fn host_error(message: impl Into<String>) -> Box<EvalAltResult> {
+    message.into().into()
+}
+
+fn context(ctx: &NativeCallContext) -> HostResult<Arc<SetContext>> {
+    ctx.tag()
+        .and_then(|tag| tag.read_lock::<Arc<SetContext>>().map(|c| Arc::clone(&c)))
+        .ok_or_else(|| {
+            host_error(format!(
+                "`{}` needs a policy set's context; call it from a hook, not at the top level",
+                ctx.fn_name()
+            ))
+        })
+}
+
+fn unit_map(unit: &Unit) -> Dynamic {
+    let mut map = Map::new();
+    map.insert("id".into(), unit.id.clone().into());
+    map.insert("name".into(), unit.name.clone().into());
+    map.insert("level".into(), unit.level.as_str().into());
+    map.insert(
+        "kind".into(),
+        unit.kind.clone().map_or(Dynamic::UNIT, Dynamic::from),
+    );
+    map.insert(
+        "parent".into(),
+        unit.parent.clone().map_or(Dynamic::UNIT, Dynamic::from),
+    );
+    Dynamic::from_map(map)
+}
+
+fn unit_matches(unit: &Dynamic, filter: &Map) -> bool {
+    let Some(fields) = unit.read_lock::<Map>() else {
+        return false;
+    };
+    filter.iter().all(|(key, wanted)| {
+        fields
+            .get(key)
+            .is_some_and(|have| have.to_string() == wanted.to_string())
+    })
+}
+
+fn register_time(engine: &mut Engine) {
+    engine
+        .register_type_with_name::<Instant>("Instant")
+        .register_fn("to_string", |t: &mut Instant| t.rfc3339())
+        .register_fn("to_debug", |t: &mut Instant| t.rfc3339())
+        .register_get("provisional", |t: &mut Instant| t.provisional)
+        .register_get("hour", |t: &mut Instant| i64::from(t.at.hour()))
+        .register_fn("==", |a: Instant, b: Instant| a.at == b.at)
+        .register_fn("!=", |a: Instant, b: Instant| a.at != b.at)
+        .register_fn("<", |a: Instant, b: Instant| a.at < b.at)
+        .register_fn("<=", |a: Instant, b: Instant| a.at <= b.at)
+        .register_fn(">", |a: Instant, b: Instant| a.at > b.at)
+        .register_fn(">=", |a: Instant, b: Instant| a.at >= b.at);
+
+    fn step(
+        t: Instant,
+        n: i64,
+        f: fn(
+            chrono::DateTime<FixedOffset>,
+            i64,
+        ) -> Result<chrono::DateTime<FixedOffset>, calendar::TimeError>,
+    ) -> HostResult<Instant> {
+        f(t.at, n)
+            .map(|at| t.then(Due::exact(at)))
+            .map_err(|e| host_error(e.to_string()))
+    }
+    engine
+        .register_fn("hours", |t: Instant, n: i64| step(t, n, calendar::hours))
+        .register_fn("days", |t: Instant, n: i64| step(t, n, calendar::days))
+        .register_fn("months", |t: Instant, n: i64| step(t, n, calendar::months))
+        .register_fn(
+            "working_days",
+            |ctx: NativeCallContext, t: Instant, n: i64| -> HostResult<Instant> {
+                let set = context(&ctx)?;
+                calendar::working_days(&set.calendar, t.at, n)
+                    .map(|due| t.then(due))
+                    .map_err(|e| host_error(e.to_string()))
+            },
+        )
+        .register_fn(
+            "is_working_day",
+            |ctx: NativeCallContext, t: Instant| -> HostResult<bool> {
+                Ok(context(&ctx)?.calendar.day(t.at.date_naive()).working)
+            },
+        )
+        .register_fn(
+            "is_night",
+            |ctx: NativeCallContext, t: Instant| -> HostResult<bool> {
+                let (from, until) = context(&ctx)?.night;
+                let time = t.at.time();
+                Ok(if from <= until {
+                    time >= from && time < until
+                } else {
+                    time >= from || time < until
+                })
+            },
+        );
+}
+
+fn register_units_and_data(engine: &mut Engine) {
+    engine
+        .register_fn(
+            "unit",
+            |ctx: NativeCallContext, id: ImmutableString| -> HostResult<Dynamic> {
+                let set = context(&ctx)?;
+                set.units
+                    .get(id.as_str())
+                    .map(unit_map)
+                    .ok_or_else(|| host_error(format!("unknown unit `{id}`")))
+            },
+        )
+        .register_fn(
+            "has_unit",
+            |ctx: NativeCallContext, id: ImmutableString| -> HostResult<bool> {
+                Ok(context(&ctx)?.units.contains_key(id.as_str()))
+            },
+        )
+        .register_fn(
+            "units_where",
+            |ctx: NativeCallContext, filter: Map| -> HostResult<Array> {
+                let set = context(&ctx)?;
+                Ok(set
+                    .units
+                    .values()
+                    .map(unit_map)
+                    .filter(|u| unit_matches(u, &filter))
+                    .collect())
+            },
+        )
+        .register_fn(
+            "data",
+            |ctx: NativeCallContext, name: ImmutableString| -> HostResult<Dynamic> {
+                let set = context(&ctx)?;
+                set.data
+                    .get(name.as_str())
+                    .cloned()
+                    .ok_or_else(|| host_error(format!("policy.toml has no table `[data.{name}]`")))
+            },
+        )
+        .register_fn(
+            "has_flag",
+            |ticket: &mut Map, name: ImmutableString| -> HostResult<bool> {
+                if Flag::parse(name.as_str()).is_none() {
+                    return Err(host_error(format!("unknown flag `{name}`")));
+                }
+                let flags = ticket.get("flags").and_then(|f| f.read_lock::<Array>());
+                Ok(flags.is_some_and(|flags| {
+                    flags
+                        .iter()
+                        .any(|f| f.read_lock::<ImmutableString>().is_some_and(|s| *s == name))
+                }))
+            },
+        );
+}
+
+fn apply_limits(engine: &mut Engine) {
+    use limits::*;
+    engine
+        .set_max_operations(OPERATIONS)
+        .set_max_call_levels(CALL_LEVELS)
+        .set_max_expr_depths(EXPR_DEPTH, FN_EXPR_DEPTH)
+        .set_max_string_size(STRING_SIZE)
+        .set_max_array_size(ARRAY_SIZE)
+        .set_max_map_size(MAP_SIZE)
+        .set_max_modules(MODULES)
+        .set_max_variables(VARIABLES)
+        .set_max_functions(FUNCTIONS)
+        .set_strict_variables(true);
+    // A decision must be a pure function of its input: no `eval` of built strings.
+    engine.disable_symbol("eval");
+    engine.on_print(|text| tracing::info!(target: "jiesu::policy::print", "{text}"));
+    engine.on_debug(|text, source, pos| {
+        tracing::debug!(target: "jiesu::policy::debug", source = source.unwrap_or(""), %pos, "{text}");
+    });
+}
+
+/// An engine with the sandbox and host functions, and no module resolver: compiled sets are
+/// self-contained, so nothing is read from disk while deciding.
+pub fn sandboxed_engine() -> Engine {
+    let mut engine = Engine::new();
+    apply_limits(&mut engine);
+    register_time(&mut engine);
+    register_units_and_data(&mut engine);
+    engine.set_module_resolver(DummyModuleResolver::new());
+    engine
+}
+
+thread_local! {
+    static RUNTIME: Engine = sandboxed_engine();
+}
+
+/// Runs `f` with this thread's runtime engine.
+pub fn with_runtime<R>(f: impl FnOnce(&Engine) -> R) -> R {
+    RUNTIME.with(f)
+}

@@ -1,0 +1,148 @@
+//! `policy.toml`: what a policy set is called, what it extends, and the data its hooks read.
+
+use std::collections::BTreeMap;
+
+use chrono::{FixedOffset, NaiveTime};
+use serde::{Deserialize, Serialize};
+
+use crate::domain::Unit;
+
+/// An area (district, county, township) tickets can be filed for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Area {
+    pub id: String,
+    pub name: String,
+    /// The territorial unit responsible for the area, if the set routes by territory.
+    #[serde(default)]
+    pub unit: Option<String>,
+}
+
+/// `policy.toml` as written; `Option`s are inherited from the parent set when absent.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ManifestFile {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub extends: Option<String>,
+    #[serde(default)]
+    pub calendar: Option<String>,
+    #[serde(default)]
+    pub timezone: Option<String>,
+    /// Night hours as `["HH:MM", "HH:MM"]`, for `is_night(t)`.
+    #[serde(default)]
+    pub night: Option<[String; 2]>,
+    /// Topics beyond API.md's standard list.
+    #[serde(default)]
+    pub topics: Vec<String>,
+    #[serde(default)]
+    pub units: Vec<Unit>,
+    #[serde(default)]
+    pub areas: Vec<Area>,
+    /// Lookup tables handed to scripts by `data(name)`.
+    #[serde(default)]
+    pub data: toml::Table,
+}
+
+/// A set's effective manifest after applying its `extends` chain.
+#[derive(Debug, Clone)]
+pub struct Manifest {
+    pub id: String,
+    pub name: String,
+    pub extends: Option<String>,
+    pub calendar: String,
+    pub offset: FixedOffset,
+    pub night: (NaiveTime, NaiveTime),
+    pub topics: Vec<String>,
+    pub units: BTreeMap<String, Unit>,
+    pub areas: BTreeMap<String, Area>,
+    pub data: serde_json::Map<String, serde_json::Value>,
+}
+
+const DEFAULT_CALENDAR: &str = "cn";
+const DEFAULT_TIMEZONE: &str = "+08:00";
+const DEFAULT_NIGHT: [&str; 2] = ["18:00", "08:00"];
+
+impl Manifest {
+    /// Folds a chain of manifests, root first: later sets override earlier ones field by field,
+    /// units and areas by id, data tables by name.
+    pub fn fold(chain: &[ManifestFile]) -> Result<Self, String> {
+        let leaf = chain.last().ok_or("empty extends chain")?;
+        let mut calendar = None;
+        let mut timezone = None;
+        let mut night = None;
+        let mut topics = Vec::new();
+        let mut units = BTreeMap::new();
+        let mut areas = BTreeMap::new();
+        let mut data = serde_json::Map::new();
+        for file in chain {
+            calendar = file.calendar.clone().or(calendar);
+            timezone = file.timezone.clone().or(timezone);
+            night = file.night.clone().or(night);
+            for topic in &file.topics {
+                if !topics.contains(topic) {
+                    topics.push(topic.clone());
+                }
+            }
+            for unit in &file.units {
+                units.insert(unit.id.clone(), unit.clone());
+            }
+            for area in &file.areas {
+                areas.insert(area.id.clone(), area.clone());
+            }
+            let table = serde_json::to_value(&file.data).map_err(|e| e.to_string())?;
+            if let serde_json::Value::Object(map) = table {
+                data.extend(map);
+            }
+        }
+        let timezone = timezone.unwrap_or_else(|| DEFAULT_TIMEZONE.to_owned());
+        let offset: FixedOffset = timezone
+            .parse()
+            .map_err(|_| format!("timezone `{timezone}` is not a UTC offset such as `+08:00`"))?;
+        let [from, until] = night.unwrap_or(DEFAULT_NIGHT.map(str::to_owned));
+        let clock = |s: &str| {
+            NaiveTime::parse_from_str(s, "%H:%M")
+                .map_err(|_| format!("night hour `{s}` is not HH:MM"))
+        };
+        let manifest = Self {
+            id: leaf.id.clone(),
+            name: leaf.name.clone(),
+            extends: leaf.extends.clone(),
+            calendar: calendar.unwrap_or_else(|| DEFAULT_CALENDAR.to_owned()),
+            offset,
+            night: (clock(&from)?, clock(&until)?),
+            topics,
+            units,
+            areas,
+            data,
+        };
+        manifest.check_references()?;
+        Ok(manifest)
+    }
+
+    fn check_references(&self) -> Result<(), String> {
+        for unit in self.units.values() {
+            if let Some(parent) = &unit.parent
+                && !self.units.contains_key(parent)
+            {
+                return Err(format!(
+                    "unit `{}` names unknown parent `{parent}`",
+                    unit.id
+                ));
+            }
+        }
+        for area in self.areas.values() {
+            if let Some(unit) = &area.unit
+                && !self.units.contains_key(unit)
+            {
+                return Err(format!("area `{}` names unknown unit `{unit}`", area.id));
+            }
+        }
+        Ok(())
+    }
+
+    pub fn knows_topic(&self, topic: &str) -> bool {
+        crate::domain::STANDARD_TOPICS.contains(&topic) || self.topics.iter().any(|t| t == topic)
+    }
+}

@@ -1,0 +1,23 @@
+//! Policy sets: Rhai scripts that decide tickets, compiled once and called many times.
+//!
+//! Dependency direction: policy → calendar → domain. Nothing here touches SQL or HTTP.
+
+mod contract;
+mod convert;
+mod engine;
+mod error;
+mod golden;
+mod instant;
+mod manifest;
+mod registry;
+mod resolver;
+mod rules;
+mod set;
+
+pub use contract::{AcceptOutcome, Decision, Hook, RouteDecision, TimeLimits, policy_ticket};
+pub use error::{DecisionError, PolicyError, SourceLocation};
+pub use golden::{CaseResult, GoldenReport, run_golden_tests};
+pub use manifest::{Area, Manifest};
+pub use registry::{PolicyStatus, Registry, RegistryError, SetStatus, validate};
+pub use rules::{Coverage, Rule, RuleBook};
+pub use set::{CompiledSet, Paths, compile_set, discover_sets};

@@ -1,0 +1,188 @@
+//! The policy sets a server serves, swapped atomically as a whole.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use arc_swap::ArcSwap;
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::error::{PolicyError, SourceLocation};
+use super::golden::run_golden_tests;
+use super::set::{CompiledSet, Paths, compile_set, discover_sets};
+use crate::calendar;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PolicyStatus {
+    Active,
+    Failed,
+}
+
+/// What `GET /api/v1/policies` shows for one set.
+#[derive(Debug, Clone, Serialize)]
+pub struct SetStatus {
+    pub id: String,
+    pub name: Option<String>,
+    pub extends: Option<String>,
+    pub version: Option<String>,
+    pub activated_at: Option<DateTime<Utc>>,
+    pub status: PolicyStatus,
+    pub last_error: Option<SourceLocation>,
+}
+
+#[derive(Default)]
+struct Snapshot {
+    active: BTreeMap<String, (Arc<CompiledSet>, DateTime<Utc>)>,
+    status: BTreeMap<String, SetStatus>,
+}
+
+pub struct Registry {
+    paths: Paths,
+    only: Option<BTreeSet<String>>,
+    snapshot: ArcSwap<Snapshot>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error("cannot list policy sets in `{}`: {source}", dir.display())]
+    Discover {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--jurisdictions names `{0}`, but there is no policies/{0}/policy.toml")]
+    UnknownJurisdiction(String),
+}
+
+/// Compiles a set and runs its golden tests: only a set that passes both may serve.
+pub fn validate(
+    paths: &Paths,
+    calendars: &calendar::CalendarSet,
+    id: &str,
+) -> Result<CompiledSet, PolicyError> {
+    let set = compile_set(paths, calendars, id)?;
+    let report = run_golden_tests(&set)?;
+    match report.first_error() {
+        Some(err) => Err(err),
+        None => Ok(set),
+    }
+}
+
+impl Registry {
+    /// Loads every set under `paths.policies` (or only `only`). A set that fails to compile or
+    /// to pass its golden tests is listed as failed and not served; the others serve.
+    pub fn load(paths: Paths, only: Option<BTreeSet<String>>) -> Result<Self, RegistryError> {
+        let found = discover_sets(&paths.policies).map_err(|source| RegistryError::Discover {
+            dir: paths.policies.clone(),
+            source,
+        })?;
+        if let Some(only) = &only
+            && let Some(missing) = only.iter().find(|id| !found.contains(id))
+        {
+            return Err(RegistryError::UnknownJurisdiction(missing.clone()));
+        }
+        let registry = Self {
+            paths,
+            only,
+            snapshot: ArcSwap::from_pointee(Snapshot::default()),
+        };
+        registry.reload_all(&found);
+        Ok(registry)
+    }
+
+    fn serves(&self, id: &str) -> bool {
+        self.only.as_ref().is_none_or(|only| only.contains(id))
+    }
+
+    fn reload_all(&self, ids: &[String]) {
+        let calendars = calendar::load_dir(&self.paths.calendars())
+            .map_err(|e| PolicyError::Calendar(e.to_string()));
+        let now = Utc::now();
+        let mut next = Snapshot::default();
+        let previous = self.snapshot.load();
+        for id in ids.iter().filter(|id| self.serves(id)) {
+            let outcome = calendars
+                .as_ref()
+                .map_err(Clone::clone)
+                .and_then(|cals| validate(&self.paths, cals, id));
+            match outcome {
+                Ok(set) => {
+                    let set = Arc::new(set);
+                    let activated_at = match previous.active.get(id) {
+                        Some((old, at)) if old.version() == set.version() => *at,
+                        _ => now,
+                    };
+                    tracing::info!(policy = %id, version = %set.version(), "policy set active");
+                    next.status
+                        .insert(id.clone(), status_of(&set, activated_at));
+                    next.active.insert(id.clone(), (set, activated_at));
+                }
+                Err(err) => {
+                    let location = err.location();
+                    tracing::error!(policy = %id, error = %location, "policy set refused");
+                    let mut status = match previous.active.get(id) {
+                        Some((old, at)) => {
+                            next.active.insert(id.clone(), (Arc::clone(old), *at));
+                            status_of(old, *at)
+                        }
+                        None => SetStatus {
+                            id: id.clone(),
+                            name: None,
+                            extends: None,
+                            version: None,
+                            activated_at: None,
+                            status: PolicyStatus::Failed,
+                            last_error: None,
+                        },
+                    };
+                    status.status = if next.active.contains_key(id) {
+                        PolicyStatus::Active
+                    } else {
+                        PolicyStatus::Failed
+                    };
+                    status.last_error = Some(location);
+                    next.status.insert(id.clone(), status);
+                }
+            }
+        }
+        self.snapshot.store(Arc::new(next));
+    }
+
+    /// The active version of a set, if this server serves it.
+    pub fn get(&self, id: &str) -> Option<Arc<CompiledSet>> {
+        self.snapshot
+            .load()
+            .active
+            .get(id)
+            .map(|(set, _)| Arc::clone(set))
+    }
+
+    pub fn active(&self) -> Vec<Arc<CompiledSet>> {
+        self.snapshot
+            .load()
+            .active
+            .values()
+            .map(|(set, _)| Arc::clone(set))
+            .collect()
+    }
+
+    pub fn statuses(&self) -> Vec<SetStatus> {
+        self.snapshot.load().status.values().cloned().collect()
+    }
+
+    pub fn paths(&self) -> &Paths {
+        &self.paths
+    }
+}
+
+fn status_of(set: &CompiledSet, activated_at: DateTime<Utc>) -> SetStatus {
+    SetStatus {
+        id: set.id().to_owned(),
+        name: Some(set.name().to_owned()),
+        extends: set.extends().map(str::to_owned),
+        version: Some(set.version().to_owned()),
+        activated_at: Some(activated_at),
+        status: PolicyStatus::Active,
+        last_error: None,
+    }
+}

@@ -1,0 +1,452 @@
+//! A policy set: its `extends` chain read from disk, compiled once, called many times.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Instant as Clock;
+
+use rhai::{AST, CallFnOptions, Dynamic, EvalAltResult, Position, Scope};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use super::contract::{Decision, Hook, outcome_of, trace_of};
+use super::convert::{to_dynamic, to_json};
+use super::engine::{SetContext, sandboxed_engine, with_runtime};
+use super::error::{DecisionError, PolicyError, SourceLocation};
+use super::manifest::{Manifest, ManifestFile};
+use super::resolver::PluginResolver;
+use crate::calendar::CalendarSet;
+use crate::domain::Unit;
+
+/// Deeper `extends` chains than this are a configuration mistake.
+const MAX_EXTENDS_DEPTH: usize = 8;
+
+/// Where policy sets and plugins live on disk.
+#[derive(Debug, Clone)]
+pub struct Paths {
+    pub policies: PathBuf,
+    pub plugins: PathBuf,
+}
+
+impl Paths {
+    pub fn calendars(&self) -> PathBuf {
+        self.plugins.join("calendars")
+    }
+
+    pub fn set_dir(&self, id: &str) -> PathBuf {
+        self.policies.join(id)
+    }
+}
+
+/// The ids of every folder under `policies/` holding a `policy.toml`, sorted.
+pub fn discover_sets(policies: &Path) -> std::io::Result<Vec<String>> {
+    let mut ids = Vec::new();
+    for entry in std::fs::read_dir(policies)? {
+        let entry = entry?;
+        if entry.path().join("policy.toml").is_file()
+            && let Some(name) = entry.file_name().to_str()
+        {
+            ids.push(name.to_owned());
+        }
+    }
+    ids.sort();
+    Ok(ids)
+}
+
+/// One script of the chain, compiled, and the hooks it defines.
+struct Layer {
+    id: String,
+    ast: AST,
+    hooks: BTreeSet<Hook>,
+}
+
+/// A compiled, immutable policy set. Shared by `Arc` across threads; a reload builds a new one.
+pub struct CompiledSet {
+    manifest: Manifest,
+    version: String,
+    /// The chain's scripts, leaf first: a hook runs in the first layer that defines it.
+    layers: Vec<Layer>,
+    context: Arc<SetContext>,
+    sources: BTreeMap<String, String>,
+    plugins: BTreeSet<String>,
+    parents: Vec<String>,
+    tests_dir: PathBuf,
+}
+
+impl std::fmt::Debug for CompiledSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CompiledSet")
+            .field("id", &self.manifest.id)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+fn source_error(
+    file: &str,
+    message: impl Into<String>,
+    pos: Option<(usize, usize)>,
+) -> PolicyError {
+    PolicyError::Source(SourceLocation {
+        file: file.to_owned(),
+        line: pos.map(|p| p.0),
+        column: pos.map(|p| p.1),
+        message: message.into(),
+    })
+}
+
+fn position(pos: Position) -> Option<(usize, usize)> {
+    pos.line().map(|line| (line, pos.position().unwrap_or(1)))
+}
+
+/// Line and column (1-based) of a byte offset.
+fn line_column(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// Finds the innermost error and the file it happened in.
+pub(super) fn locate(err: &EvalAltResult, file: &str) -> SourceLocation {
+    match err {
+        EvalAltResult::ErrorInFunctionCall(_, source, inner, _) => {
+            locate(inner, if source.is_empty() { file } else { source })
+        }
+        EvalAltResult::ErrorInModule(path, inner, _) => {
+            locate(inner, &format!("plugins/{path}.rhai"))
+        }
+        other => {
+            let pos = other.position();
+            let text = other.to_string();
+            // Display appends " (line L, position C)"; the location carries those already.
+            let suffix = format!(" ({pos})");
+            let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
+            SourceLocation {
+                file: file.to_owned(),
+                line: pos.line(),
+                column: pos.line().map(|_| pos.position().unwrap_or(1)),
+                message,
+            }
+        }
+    }
+}
+
+struct ReadSet {
+    file: ManifestFile,
+    manifest_path: String,
+    manifest_text: String,
+    script_path: String,
+    script: Option<String>,
+}
+
+fn read_set(paths: &Paths, id: &str) -> Result<ReadSet, PolicyError> {
+    let dir = paths.set_dir(id);
+    let manifest_path = format!("policies/{id}/policy.toml");
+    let manifest_text = std::fs::read_to_string(dir.join("policy.toml"))
+        .map_err(|e| source_error(&manifest_path, format!("cannot read: {e}"), None))?;
+    let file: ManifestFile = toml::from_str(&manifest_text).map_err(|e| {
+        let pos = e.span().map(|s| line_column(&manifest_text, s.start));
+        source_error(&manifest_path, e.message().to_owned(), pos)
+    })?;
+    if file.id != id {
+        return Err(source_error(
+            &manifest_path,
+            format!("id `{}` must match the folder name `{id}`", file.id),
+            None,
+        ));
+    }
+    let script_path = format!("policies/{id}/main.rhai");
+    let script = match std::fs::read_to_string(dir.join("main.rhai")) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => {
+            return Err(source_error(
+                &script_path,
+                format!("cannot read: {e}"),
+                None,
+            ));
+        }
+    };
+    Ok(ReadSet {
+        file,
+        manifest_path,
+        manifest_text,
+        script_path,
+        script,
+    })
+}
+
+/// Reads a set and its parents, leaf first.
+fn read_chain(paths: &Paths, id: &str) -> Result<Vec<ReadSet>, PolicyError> {
+    let mut chain: Vec<ReadSet> = Vec::new();
+    let mut next = Some(id.to_owned());
+    while let Some(current) = next {
+        if chain.iter().any(|s| s.file.id == current) || chain.len() >= MAX_EXTENDS_DEPTH {
+            let mut names: Vec<&str> = chain.iter().map(|s| s.file.id.as_str()).collect();
+            names.push(&current);
+            return Err(PolicyError::ExtendsCycle {
+                id: id.to_owned(),
+                chain: names.join(" → "),
+            });
+        }
+        if !paths.set_dir(&current).join("policy.toml").is_file() {
+            let child = chain.last().map_or(id, |s| s.file.id.as_str());
+            return Err(PolicyError::MissingParent {
+                id: child.to_owned(),
+                parent: current,
+            });
+        }
+        let set = read_set(paths, &current)?;
+        next = set.file.extends.clone();
+        chain.push(set);
+    }
+    Ok(chain)
+}
+
+fn frame(hasher: &mut Sha256, label: &str, bytes: &[u8]) {
+    hasher.update((label.len() as u64).to_le_bytes());
+    hasher.update(label.as_bytes());
+    hasher.update((bytes.len() as u64).to_le_bytes());
+    hasher.update(bytes);
+}
+
+/// Compiles a set with its parents, imported plugins and calendar.
+pub fn compile_set(
+    paths: &Paths,
+    calendars: &CalendarSet,
+    id: &str,
+) -> Result<CompiledSet, PolicyError> {
+    let chain = read_chain(paths, id)?;
+    let root_first: Vec<ManifestFile> = chain.iter().rev().map(|s| s.file.clone()).collect();
+    let leaf = &chain[0];
+    let manifest = Manifest::fold(&root_first)
+        .map_err(|message| source_error(&leaf.manifest_path, message, None))?;
+    let calendar =
+        calendars
+            .get(&manifest.calendar)
+            .cloned()
+            .ok_or_else(|| PolicyError::MissingCalendar {
+                id: id.to_owned(),
+                calendar: manifest.calendar.clone(),
+            })?;
+
+    let resolver = PluginResolver::new(&paths.plugins);
+    let mut engine = sandboxed_engine();
+    engine.set_module_resolver(resolver.clone());
+    let mut layers = Vec::new();
+    for set in &chain {
+        let Some(script) = &set.script else { continue };
+        let mut ast = engine
+            .compile_into_self_contained(&Scope::new(), script)
+            .map_err(|e| match *e {
+                EvalAltResult::ErrorParsing(ref kind, pos) => {
+                    source_error(&set.script_path, kind.to_string(), position(pos))
+                }
+                ref other => PolicyError::Source(locate(other, &set.script_path)),
+            })?;
+        ast.set_source(set.script_path.clone());
+        let hooks = hooks_defined(&ast, &set.script_path)?;
+        layers.push(Layer {
+            id: set.file.id.clone(),
+            ast,
+            hooks,
+        });
+    }
+
+    let plugins = resolver.sources();
+    let mut sources = BTreeMap::new();
+    let mut hasher = Sha256::new();
+    frame(&mut hasher, "jiesu-policy", b"1");
+    for set in chain.iter().rev() {
+        frame(
+            &mut hasher,
+            &set.manifest_path,
+            set.manifest_text.as_bytes(),
+        );
+        sources.insert(set.manifest_path.clone(), set.manifest_text.clone());
+        if let Some(script) = &set.script {
+            frame(&mut hasher, &set.script_path, script.as_bytes());
+            sources.insert(set.script_path.clone(), script.clone());
+        }
+    }
+    for (name, source) in &plugins {
+        let path = format!("plugins/{name}.rhai");
+        frame(&mut hasher, &path, source.as_bytes());
+        sources.insert(path, source.clone());
+    }
+    frame(&mut hasher, "calendar", calendar.version().as_bytes());
+    for (file, content) in calendars.sources(&manifest.calendar) {
+        sources.insert(format!("plugins/calendars/{file}"), content.clone());
+    }
+    let version = hex::encode(hasher.finalize());
+
+    let data = to_dynamic(&Value::Object(manifest.data.clone()), manifest.offset)
+        .try_cast::<rhai::Map>()
+        .unwrap_or_default();
+    let context = Arc::new(SetContext {
+        calendar,
+        night: manifest.night,
+        units: manifest.units.clone(),
+        data,
+    });
+    Ok(CompiledSet {
+        parents: chain.iter().skip(1).map(|s| s.file.id.clone()).collect(),
+        tests_dir: paths.set_dir(id).join("tests"),
+        plugins: plugins.into_keys().collect(),
+        manifest,
+        version,
+        layers,
+        context,
+        sources,
+    })
+}
+
+/// The hooks a script defines; a hook with the wrong number of parameters is an error.
+fn hooks_defined(ast: &AST, file: &str) -> Result<BTreeSet<Hook>, PolicyError> {
+    let mut hooks = BTreeSet::new();
+    for f in ast.iter_functions() {
+        let Some(hook) = Hook::parse(f.name) else {
+            continue;
+        };
+        let want = hook.params();
+        if f.params.len() != want.len() {
+            return Err(source_error(
+                file,
+                format!(
+                    "hook `{}` takes {} parameter(s) ({}), not {}",
+                    f.name,
+                    want.len(),
+                    want.join(", "),
+                    f.params.len()
+                ),
+                None,
+            ));
+        }
+        hooks.insert(hook);
+    }
+    Ok(hooks)
+}
+
+impl CompiledSet {
+    pub fn id(&self) -> &str {
+        &self.manifest.id
+    }
+
+    pub fn name(&self) -> &str {
+        &self.manifest.name
+    }
+
+    pub fn extends(&self) -> Option<&str> {
+        self.manifest.extends.as_deref()
+    }
+
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
+    }
+
+    pub fn unit(&self, id: &str) -> Option<&Unit> {
+        self.manifest.units.get(id)
+    }
+
+    /// Every source file the version hash covers, by path: what an auditor needs to replay.
+    pub fn sources(&self) -> &BTreeMap<String, String> {
+        &self.sources
+    }
+
+    pub fn plugins(&self) -> &BTreeSet<String> {
+        &self.plugins
+    }
+
+    pub fn parents(&self) -> &[String] {
+        &self.parents
+    }
+
+    pub fn tests_dir(&self) -> &Path {
+        &self.tests_dir
+    }
+
+    pub fn defines(&self, hook: Hook) -> bool {
+        self.layers.iter().any(|l| l.hooks.contains(&hook))
+    }
+
+    /// Runs one hook. `args` are the hook's parameters in order, as JSON.
+    #[tracing::instrument(name = "decision", skip_all, fields(policy = %self.manifest.id, hook = hook.name()))]
+    pub fn decide(&self, hook: Hook, args: &[Value]) -> Result<Decision, DecisionError> {
+        let started = Clock::now();
+        let policy = || self.manifest.id.clone();
+        let Some(layer) = self.layers.iter().find(|l| l.hooks.contains(&hook)) else {
+            return Err(DecisionError::MissingHook {
+                policy: policy(),
+                hook: hook.name(),
+            });
+        };
+        let dynamic_args: Vec<Dynamic> = args
+            .iter()
+            .map(|a| to_dynamic(a, self.manifest.offset))
+            .collect();
+        let result = with_runtime(|engine| {
+            let options = CallFnOptions::new().with_tag(Arc::clone(&self.context));
+            engine.call_fn_with_options::<Dynamic>(
+                options,
+                &mut Scope::new(),
+                &layer.ast,
+                hook.name(),
+                dynamic_args,
+            )
+        });
+        let file = layer.ast.source().unwrap_or_default().to_owned();
+        let returned = result.map_err(|e| DecisionError::Script {
+            policy: policy(),
+            hook: hook.name(),
+            location: locate(&e, &file),
+        })?;
+        let invalid = |message: String| DecisionError::InvalidOutput {
+            policy: policy(),
+            hook: hook.name(),
+            message,
+        };
+        let mut provisional = false;
+        let output = to_json(&returned, "", &mut provisional).map_err(invalid)?;
+        let (cite, notes) = trace_of(&output).map_err(invalid)?;
+        let outcome = outcome_of(hook, &output).map_err(invalid)?;
+        let input = Value::Object(
+            hook.params()
+                .iter()
+                .zip(args)
+                .map(|(name, value)| ((*name).to_owned(), value.clone()))
+                .collect(),
+        );
+        let duration = started.elapsed();
+        tracing::debug!(outcome = %outcome, layer = %layer.id, micros = duration.as_micros() as u64, "decided");
+        Ok(Decision {
+            hook,
+            policy_id: policy(),
+            policy_version: self.version.clone(),
+            input,
+            output,
+            outcome,
+            cite,
+            notes,
+            provisional,
+            duration,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column_count_from_one() {
+        let text = "a = 1\nb = [\n  x";
+        assert_eq!(line_column(text, 0), (1, 1));
+        assert_eq!(line_column(text, 6), (2, 1));
+        assert_eq!(line_column(text, 14), (3, 3));
+    }
+}

@@ -1,0 +1,42 @@
+use crate::policy::DecisionError;
+use crate::store::StoreError;
+
+/// Why a use case did not complete. Mapped to HTTP once, in `http::error`.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    #[error("jurisdiction `{jurisdiction}` is not served here (served: {})", served.join(", "))]
+    UnknownJurisdiction {
+        jurisdiction: String,
+        served: Vec<String>,
+    },
+    #[error("the policy set of `{jurisdiction}` failed to load and has no good version: {error}")]
+    PolicyUnavailable { jurisdiction: String, error: String },
+    #[error("topic `{topic}` is not known to the policy of `{jurisdiction}`")]
+    UnknownTopic { topic: String, jurisdiction: String },
+    #[error("area `{area}` is not an area of `{jurisdiction}` (known: {})", known.join(", "))]
+    UnknownArea {
+        area: String,
+        jurisdiction: String,
+        known: Vec<String>,
+    },
+    #[error("`{field}` {message}")]
+    Invalid {
+        field: &'static str,
+        message: String,
+    },
+    #[error("`{field}` {message}")]
+    BadQuery {
+        field: &'static str,
+        message: String,
+    },
+    #[error("no ticket `{0}`")]
+    TicketNotFound(String),
+    #[error(transparent)]
+    Decision(#[from] DecisionError),
+    #[error("no policy set is active")]
+    NoActivePolicies,
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal error: {0}")]
+    Internal(String),
+}

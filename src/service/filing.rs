@@ -1,0 +1,316 @@
+//! Filing a ticket: accept → route → time_limits, then the ticket and its trail in one
+//! transaction. Nothing is written unless every decision was made.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{Service, ServiceError, TicketView};
+use crate::audit::{EntryKind, TrailEntry, genesis_hash};
+use crate::domain::{NewTicket, Rejection, Status, UnitRef, format_instant, to_micros};
+use crate::policy::{AcceptOutcome, CompiledSet, Decision, DecisionError, Hook, policy_ticket};
+use crate::store::TicketRow;
+
+/// Clock skew tolerated between a hotline centre and this server.
+const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
+const MAX_CONTENT_CHARS: usize = 20_000;
+const MAX_NAME_CHARS: usize = 100;
+const MAX_PHONE_CHARS: usize = 32;
+
+/// What the policy decided for a new ticket, before anything is stored.
+struct Outcome {
+    status: Status,
+    lead: Option<UnitRef>,
+    assist: Vec<UnitRef>,
+    mode: Option<String>,
+    deadlines: BTreeMap<String, String>,
+    resolve_due: Option<i64>,
+    rejection: Option<Rejection>,
+}
+
+fn validate(
+    request: &NewTicket,
+    set: &CompiledSet,
+    now: DateTime<Utc>,
+) -> Result<(), ServiceError> {
+    let manifest = set.manifest();
+    if !manifest.knows_topic(&request.topic) {
+        return Err(ServiceError::UnknownTopic {
+            topic: request.topic.clone(),
+            jurisdiction: manifest.id.clone(),
+        });
+    }
+    if let Some(area) = &request.area
+        && !manifest.areas.contains_key(area)
+    {
+        return Err(ServiceError::UnknownArea {
+            area: area.clone(),
+            jurisdiction: manifest.id.clone(),
+            known: manifest.areas.keys().cloned().collect(),
+        });
+    }
+    let invalid = |field, message: String| Err(ServiceError::Invalid { field, message });
+    if request.content.trim().is_empty() {
+        return invalid(
+            "content",
+            "is empty: a ticket must say what the requester asked".into(),
+        );
+    }
+    if request.content.chars().count() > MAX_CONTENT_CHARS {
+        return invalid(
+            "content",
+            format!("is longer than {MAX_CONTENT_CHARS} characters"),
+        );
+    }
+    if let Some(received_at) = request.received_at
+        && received_at > now + FUTURE_TOLERANCE
+    {
+        return invalid(
+            "received_at",
+            format!("{} is in the future", format_instant(received_at)),
+        );
+    }
+    if let Some(requester) = &request.requester {
+        if requester
+            .name
+            .as_ref()
+            .is_some_and(|n| n.chars().count() > MAX_NAME_CHARS)
+        {
+            return invalid(
+                "requester.name",
+                format!("is longer than {MAX_NAME_CHARS} characters"),
+            );
+        }
+        if let Some(phone) = &requester.phone {
+            let plausible = phone.len() <= MAX_PHONE_CHARS
+                && phone.chars().any(|c| c.is_ascii_digit())
+                && phone
+                    .chars()
+                    .all(|c| c.is_ascii_digit() || "+-() ".contains(c));
+            if !plausible {
+                return invalid(
+                    "requester.phone",
+                    format!("`{phone}` is not a phone number"),
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+fn invalid_output(set: &CompiledSet, hook: Hook, message: String) -> ServiceError {
+    ServiceError::Decision(DecisionError::InvalidOutput {
+        policy: set.id().to_owned(),
+        hook: hook.name(),
+        message,
+    })
+}
+
+fn unit_ref(set: &CompiledSet, hook: Hook, id: &str) -> Result<UnitRef, ServiceError> {
+    set.unit(id).map(|u| u.to_ref()).ok_or_else(|| {
+        invalid_output(
+            set,
+            hook,
+            format!("unit `{id}` is not declared in policy.toml"),
+        )
+    })
+}
+
+/// Runs the filing hooks. Returns every decision made, in order, and what they add up to.
+fn decide(set: &CompiledSet, ticket: &Value) -> Result<(Vec<Decision>, Outcome), ServiceError> {
+    let accept = set.decide(Hook::Accept, std::slice::from_ref(ticket))?;
+    let accepted = accept
+        .accept_outcome()
+        .map_err(|m| invalid_output(set, Hook::Accept, m))?;
+    let mut outcome = Outcome {
+        status: Status::Dispatched,
+        lead: None,
+        assist: vec![],
+        mode: None,
+        deadlines: BTreeMap::new(),
+        resolve_due: None,
+        rejection: None,
+    };
+    match accepted {
+        AcceptOutcome::Rejected { reason, redirect } => {
+            outcome.status = Status::Rejected;
+            outcome.rejection = Some(Rejection {
+                reason,
+                redirect,
+                cite: accept.cite.clone(),
+            });
+            return Ok((vec![accept], outcome));
+        }
+        AcceptOutcome::Answered { .. } => {
+            outcome.status = Status::Answered;
+            return Ok((vec![accept], outcome));
+        }
+        AcceptOutcome::Accepted => {}
+    }
+
+    let routing = set.decide(Hook::Route, std::slice::from_ref(ticket))?;
+    let route = routing
+        .route()
+        .map_err(|m| invalid_output(set, Hook::Route, m))?;
+    let lead = unit_ref(set, Hook::Route, &route.lead)?;
+    let mut assist: Vec<UnitRef> = Vec::new();
+    for id in &route.assist {
+        if *id != route.lead && !assist.iter().any(|u| u.id == *id) {
+            assist.push(unit_ref(set, Hook::Route, id)?);
+        }
+    }
+
+    // time_limits sees where the ticket went: a unit's level can change its limits.
+    let mut routed = ticket.clone();
+    if let Value::Object(fields) = &mut routed {
+        fields.insert("lead".into(), json!(lead.id));
+        fields.insert(
+            "assist".into(),
+            json!(assist.iter().map(|u| &u.id).collect::<Vec<_>>()),
+        );
+        fields.insert("mode".into(), json!(route.mode.as_str()));
+    }
+    let timing = set.decide(Hook::TimeLimits, &[routed])?;
+    let limits = timing
+        .time_limits()
+        .map_err(|m| invalid_output(set, Hook::TimeLimits, m))?;
+    let offset = set.manifest().offset;
+    outcome.resolve_due = limits
+        .deadlines
+        .get(&crate::domain::DeadlineName::Resolve)
+        .map(|at| to_micros(*at));
+    outcome.deadlines = limits
+        .deadlines
+        .iter()
+        .map(|(name, at)| {
+            (
+                name.as_str().to_owned(),
+                format_instant(at.with_timezone(&offset)),
+            )
+        })
+        .collect();
+    outcome.lead = Some(lead);
+    outcome.assist = assist;
+    outcome.mode = Some(route.mode.as_str().to_owned());
+    Ok((vec![accept, routing, timing], outcome))
+}
+
+fn decision_entry(ticket_id: &str, at: i64, d: &Decision) -> TrailEntry {
+    TrailEntry {
+        ticket_id: ticket_id.to_owned(),
+        seq: 0,
+        at,
+        kind: EntryKind::Decision,
+        actor: format!("policy:{}", d.policy_id),
+        hook: Some(d.hook.name().to_owned()),
+        outcome: Some(d.outcome.clone()),
+        policy_id: Some(d.policy_id.clone()),
+        policy_version: Some(d.policy_version.clone()),
+        input: d.input.clone(),
+        output: d.output.clone(),
+        cite: d.cite.clone(),
+        notes: d.notes.clone(),
+        duration_us: Some(i64::try_from(d.duration.as_micros()).unwrap_or(i64::MAX)),
+        prev_hash: String::new(),
+        hash: String::new(),
+    }
+}
+
+/// Numbers and chains entries, starting a new ticket's trail.
+fn seal_chain(ticket_id: &str, entries: Vec<TrailEntry>) -> Vec<TrailEntry> {
+    let mut prev = genesis_hash(ticket_id);
+    entries
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut entry)| {
+            entry.seq = i as i64 + 1;
+            let sealed = entry.seal(prev.clone());
+            prev = sealed.hash.clone();
+            sealed
+        })
+        .collect()
+}
+
+impl Service {
+    /// Files a ticket: decides it by its jurisdiction's policy and stores ticket and trail
+    /// atomically. `actor` names who filed it, for the trail.
+    #[tracing::instrument(name = "file_ticket", skip_all, fields(jurisdiction = %request.jurisdiction, ticket))]
+    pub fn file_ticket(
+        &self,
+        actor: &str,
+        mut request: NewTicket,
+        now: DateTime<Utc>,
+    ) -> Result<TicketView, ServiceError> {
+        let set = self.served_set(&request.jurisdiction)?;
+        validate(&request, &set, now)?;
+        request.flags.sort();
+        request.flags.dedup();
+        let offset: FixedOffset = set.manifest().offset;
+        let received_at = request
+            .received_at
+            .unwrap_or_else(|| now.with_timezone(&offset))
+            .with_timezone(&offset);
+        let id = Uuid::now_v7().to_string();
+        tracing::Span::current().record("ticket", id.as_str());
+
+        let ticket = policy_ticket(&id, &request, received_at);
+        let (decisions, outcome) = decide(&set, &ticket)?;
+
+        let at = to_micros(now);
+        let filed = TrailEntry {
+            ticket_id: id.clone(),
+            seq: 0,
+            at,
+            kind: EntryKind::Event,
+            actor: actor.to_owned(),
+            hook: None,
+            outcome: Some("filed".into()),
+            policy_id: Some(set.id().to_owned()),
+            policy_version: Some(set.version().to_owned()),
+            input: json!({"request": request, "received_at": format_instant(received_at)}),
+            output: json!({"status": outcome.status}),
+            cite: vec![],
+            notes: vec![],
+            duration_us: None,
+            prev_hash: String::new(),
+            hash: String::new(),
+        };
+        let entries = std::iter::once(filed)
+            .chain(decisions.iter().map(|d| decision_entry(&id, at, d)))
+            .collect();
+        let trail = seal_chain(&id, entries);
+
+        let row = TicketRow {
+            id: id.clone(),
+            jurisdiction: request.jurisdiction.clone(),
+            channel: request.channel.as_str().to_owned(),
+            category: request.category.as_str().to_owned(),
+            topic: request.topic.clone(),
+            flags: json!(request.flags).to_string(),
+            area: request.area.clone(),
+            content: request.content.clone(),
+            requester_name: request.requester.as_ref().and_then(|r| r.name.clone()),
+            requester_phone: request.requester.as_ref().and_then(|r| r.phone.clone()),
+            received_at: to_micros(received_at),
+            utc_offset: offset.local_minus_utc(),
+            status: outcome.status.as_str().to_owned(),
+            lead_unit_id: outcome.lead.as_ref().map(|u| u.id.clone()),
+            lead_unit_name: outcome.lead.as_ref().map(|u| u.name.clone()),
+            assist_units: json!(outcome.assist).to_string(),
+            route_mode: outcome.mode.clone(),
+            deadlines: json!(outcome.deadlines).to_string(),
+            resolve_due: outcome.resolve_due,
+            provisional: decisions.iter().any(|d| d.provisional),
+            rejection: outcome.rejection.as_ref().map(|r| json!(r).to_string()),
+            policy_id: set.id().to_owned(),
+            policy_version: set.version().to_owned(),
+            created_at: at,
+            updated_at: at,
+        };
+        self.store.insert_ticket(&row, &trail)?;
+        tracing::info!(status = %row.status, lead = row.lead_unit_id.as_deref().unwrap_or("-"), "ticket filed");
+        TicketView::from_row(row, Some(&trail))
+    }
+}

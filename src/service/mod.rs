@@ -1,0 +1,111 @@
+//! Use cases. Each reads top to bottom: validate, decide through the policy, write state and
+//! trail in one transaction, answer with a view.
+
+mod error;
+mod filing;
+mod queries;
+mod views;
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+
+pub use error::ServiceError;
+pub use queries::TicketQuery;
+pub use views::{DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView};
+
+use crate::policy::{CompiledSet, PolicyStatus, Registry, SetStatus};
+use crate::store::{PolicyVersionRow, Store};
+
+pub struct Service {
+    registry: Arc<Registry>,
+    store: Store,
+    /// Policy versions known to be stored, so each filing need not ask the database.
+    recorded_versions: Mutex<HashSet<String>>,
+}
+
+impl Service {
+    pub fn new(registry: Arc<Registry>, store: Store) -> Self {
+        Self {
+            registry,
+            store,
+            recorded_versions: Mutex::new(HashSet::new()),
+        }
+    }
+
+    pub fn registry(&self) -> &Registry {
+        &self.registry
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The active set for a jurisdiction, with its version stored for replay.
+    fn served_set(&self, jurisdiction: &str) -> Result<Arc<CompiledSet>, ServiceError> {
+        let Some(set) = self.registry.get(jurisdiction) else {
+            let failed = self
+                .registry
+                .statuses()
+                .into_iter()
+                .find(|s| s.id == jurisdiction && s.status == PolicyStatus::Failed);
+            return Err(match failed {
+                Some(status) => ServiceError::PolicyUnavailable {
+                    jurisdiction: jurisdiction.to_owned(),
+                    error: status.last_error.map(|e| e.to_string()).unwrap_or_default(),
+                },
+                None => ServiceError::UnknownJurisdiction {
+                    jurisdiction: jurisdiction.to_owned(),
+                    served: self
+                        .registry
+                        .active()
+                        .iter()
+                        .map(|s| s.id().to_owned())
+                        .collect(),
+                },
+            });
+        };
+        self.record_version(&set)?;
+        Ok(set)
+    }
+
+    /// Stores a set's version and sources once, so every trail entry can be replayed.
+    pub fn record_version(&self, set: &CompiledSet) -> Result<(), ServiceError> {
+        let key = format!("{}@{}", set.id(), set.version());
+        if self
+            .recorded_versions
+            .lock()
+            .map(|seen| seen.contains(&key))
+            .unwrap_or(false)
+        {
+            return Ok(());
+        }
+        let sources = serde_json::to_string(set.sources())
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        self.store.record_policy_version(&PolicyVersionRow {
+            policy_id: set.id().to_owned(),
+            version: set.version().to_owned(),
+            sources,
+            activated_at: Utc::now().timestamp_micros(),
+        })?;
+        if let Ok(mut seen) = self.recorded_versions.lock() {
+            seen.insert(key);
+        }
+        Ok(())
+    }
+
+    pub fn policies(&self) -> Vec<SetStatus> {
+        self.registry.statuses()
+    }
+
+    /// Ready to serve: the database answers and at least one policy set is active.
+    pub fn readiness(&self) -> Result<usize, ServiceError> {
+        self.store.ping()?;
+        let active = self.registry.active().len();
+        if active == 0 {
+            return Err(ServiceError::NoActivePolicies);
+        }
+        Ok(active)
+    }
+}

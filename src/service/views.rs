@@ -1,0 +1,195 @@
+//! The JSON shapes of API.md, built from stored rows.
+
+use chrono::FixedOffset;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::ServiceError;
+use crate::audit::{ChainStatus, TrailEntry};
+use crate::domain::{UnitRef, format_instant, from_micros};
+use crate::store::{StoreError, TicketRow};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PolicyRef {
+    pub id: String,
+    pub version: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DecisionSummary {
+    pub hook: String,
+    pub outcome: String,
+    pub cite: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct RequesterView {
+    pub name: Option<String>,
+    pub phone: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketView {
+    pub id: String,
+    pub jurisdiction: String,
+    pub channel: String,
+    pub category: String,
+    pub topic: String,
+    pub flags: Vec<String>,
+    pub area: Option<String>,
+    pub content: String,
+    pub requester: Option<RequesterView>,
+    pub received_at: String,
+    pub status: String,
+    pub lead_unit: Option<UnitRef>,
+    pub assist_units: Vec<UnitRef>,
+    pub route_mode: Option<String>,
+    pub deadlines: Value,
+    /// Some deadline reached a year the calendar does not hold: computed on weekdays alone.
+    pub provisional: bool,
+    pub rejection: Option<Value>,
+    pub policy: PolicyRef,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decisions: Option<Vec<DecisionSummary>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TicketPage {
+    pub tickets: Vec<TicketView>,
+    /// Pass as `after` for the next page; `null` on the last page.
+    pub next_after: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EntryView {
+    pub seq: i64,
+    pub at: String,
+    pub kind: &'static str,
+    pub actor: String,
+    pub hook: Option<String>,
+    pub outcome: Option<String>,
+    pub policy: Option<PolicyRef>,
+    pub input: Value,
+    pub output: Value,
+    pub cite: Vec<String>,
+    pub notes: Vec<String>,
+    pub duration_us: Option<i64>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TrailView {
+    pub ticket: TicketView,
+    pub entries: Vec<EntryView>,
+    pub chain: ChainStatus,
+}
+
+fn corrupt(what: &str, id: &str, e: impl std::fmt::Display) -> ServiceError {
+    ServiceError::Store(StoreError::Corrupt(format!("ticket `{id}` {what}: {e}")))
+}
+
+pub(super) fn offset_of(row: &TicketRow) -> Result<FixedOffset, ServiceError> {
+    FixedOffset::east_opt(row.utc_offset)
+        .ok_or_else(|| corrupt("utc_offset", &row.id, row.utc_offset))
+}
+
+pub(super) fn instant_text(
+    micros: i64,
+    offset: FixedOffset,
+    id: &str,
+) -> Result<String, ServiceError> {
+    from_micros(micros, offset)
+        .map(format_instant)
+        .ok_or_else(|| corrupt("instant", id, micros))
+}
+
+impl TicketView {
+    pub(super) fn from_row(
+        row: TicketRow,
+        trail: Option<&[TrailEntry]>,
+    ) -> Result<Self, ServiceError> {
+        let offset = offset_of(&row)?;
+        let json = |what: &str, text: &str| -> Result<Value, ServiceError> {
+            serde_json::from_str(text).map_err(|e| corrupt(what, &row.id, e))
+        };
+        let flags = serde_json::from_str(&row.flags).map_err(|e| corrupt("flags", &row.id, e))?;
+        let assist_units = serde_json::from_str(&row.assist_units)
+            .map_err(|e| corrupt("assist_units", &row.id, e))?;
+        let deadlines = json("deadlines", &row.deadlines)?;
+        let rejection = row
+            .rejection
+            .as_deref()
+            .map(|r| json("rejection", r))
+            .transpose()?;
+        let decisions = trail.map(|entries| {
+            entries
+                .iter()
+                .filter(|e| e.kind == crate::audit::EntryKind::Decision)
+                .map(|e| DecisionSummary {
+                    hook: e.hook.clone().unwrap_or_default(),
+                    outcome: e.outcome.clone().unwrap_or_default(),
+                    cite: e.cite.clone(),
+                })
+                .collect()
+        });
+        let requester =
+            (row.requester_name.is_some() || row.requester_phone.is_some()).then(|| {
+                RequesterView {
+                    name: row.requester_name.clone(),
+                    phone: row.requester_phone.clone(),
+                }
+            });
+        Ok(Self {
+            received_at: instant_text(row.received_at, offset, &row.id)?,
+            lead_unit: match (row.lead_unit_id, row.lead_unit_name) {
+                (Some(id), Some(name)) => Some(UnitRef { id, name }),
+                _ => None,
+            },
+            id: row.id,
+            jurisdiction: row.jurisdiction,
+            channel: row.channel,
+            category: row.category,
+            topic: row.topic,
+            flags,
+            area: row.area,
+            content: row.content,
+            requester,
+            status: row.status,
+            assist_units,
+            route_mode: row.route_mode,
+            deadlines,
+            provisional: row.provisional,
+            rejection,
+            policy: PolicyRef {
+                id: row.policy_id,
+                version: row.policy_version,
+            },
+            decisions,
+        })
+    }
+}
+
+impl EntryView {
+    pub(super) fn from_entry(e: TrailEntry, offset: FixedOffset) -> Result<Self, ServiceError> {
+        Ok(Self {
+            at: instant_text(e.at, offset, &e.ticket_id)?,
+            seq: e.seq,
+            kind: e.kind.as_str(),
+            actor: e.actor,
+            hook: e.hook,
+            outcome: e.outcome,
+            policy: match (e.policy_id, e.policy_version) {
+                (Some(id), Some(version)) => Some(PolicyRef { id, version }),
+                _ => None,
+            },
+            input: e.input,
+            output: e.output,
+            cite: e.cite,
+            notes: e.notes,
+            duration_us: e.duration_us,
+            prev_hash: e.prev_hash,
+            hash: e.hash,
+        })
+    }
+}

@@ -1,0 +1,155 @@
+use std::path::PathBuf;
+use std::time::Duration;
+
+use diesel::connection::SimpleConnection;
+use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
+use diesel::sqlite::SqliteConnection;
+use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
+
+const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+
+/// How long a writer waits for SQLite's lock before giving up.
+const BUSY_TIMEOUT_MS: u32 = 5_000;
+const POOL_SIZE: u32 = 8;
+const POOL_TIMEOUT: Duration = Duration::from_secs(10);
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database URL `{0}` is not understood: use sqlite://PATH")]
+    BadUrl(String),
+    #[error(
+        "PostgreSQL (`{0}`) is not supported by this build yet; use sqlite://PATH (see README, \"Storage\")"
+    )]
+    PostgresUnsupported(String),
+    #[error("cannot create the database folder `{}`: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("database connection: {0}")]
+    Pool(#[from] diesel::r2d2::PoolError),
+    #[error("database pool: {0}")]
+    PoolBuild(String),
+    #[error("database migration: {0}")]
+    Migration(String),
+    #[error("database: {0}")]
+    Query(#[from] diesel::result::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// A parsed `--database` URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DatabaseUrl {
+    Sqlite(PathBuf),
+}
+
+impl DatabaseUrl {
+    pub fn parse(url: &str) -> Result<Self, StoreError> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            if path.is_empty() {
+                return Err(StoreError::BadUrl(url.to_owned()));
+            }
+            return Ok(Self::Sqlite(PathBuf::from(path)));
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Err(StoreError::PostgresUnsupported(url.to_owned()));
+        }
+        Err(StoreError::BadUrl(url.to_owned()))
+    }
+}
+
+/// Per-connection SQLite settings. busy_timeout comes first, so even setting WAL waits for a
+/// lock instead of failing with "database is locked" (diesel #2365).
+#[derive(Debug)]
+struct SqlitePragmas;
+
+impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragmas {
+    fn on_acquire(&self, conn: &mut SqliteConnection) -> Result<(), diesel::r2d2::Error> {
+        conn.batch_execute(&format!(
+            "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
+             PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA foreign_keys = ON;"
+        ))
+        .map_err(diesel::r2d2::Error::QueryError)
+    }
+}
+
+pub(super) type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
+
+/// The database: a connection pool, migrated before first use.
+#[derive(Clone)]
+pub struct Store {
+    pool: Pool<ConnectionManager<SqliteConnection>>,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database: what `serve` does at start.
+    pub fn open(url: &str) -> Result<Self, StoreError> {
+        let store = Self::connect(url)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens (creating if needed) the database without migrating it.
+    pub fn connect(url: &str) -> Result<Self, StoreError> {
+        let DatabaseUrl::Sqlite(path) = DatabaseUrl::parse(url)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| StoreError::CreateDir {
+                path: dir.to_owned(),
+                source,
+            })?;
+        }
+        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+        let pool = Pool::builder()
+            .max_size(POOL_SIZE)
+            .connection_timeout(POOL_TIMEOUT)
+            .connection_customizer(Box::new(SqlitePragmas))
+            .build(manager)
+            .map_err(|e| StoreError::PoolBuild(e.to_string()))?;
+        Ok(Self { pool })
+    }
+
+    /// Applies pending migrations; returns how many ran.
+    pub fn migrate(&self) -> Result<usize, StoreError> {
+        let mut conn = self.conn()?;
+        let applied = conn
+            .run_pending_migrations(SQLITE_MIGRATIONS)
+            .map_err(|e| StoreError::Migration(e.to_string()))?;
+        Ok(applied.len())
+    }
+
+    pub(super) fn conn(&self) -> Result<Conn, StoreError> {
+        Ok(self.pool.get()?)
+    }
+
+    /// A trivial query: is the database answering?
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.conn()?.batch_execute("SELECT 1")?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_checked() {
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/jiesu.db").unwrap(),
+            DatabaseUrl::Sqlite("data/jiesu.db".into())
+        );
+        assert_eq!(
+            DatabaseUrl::parse("sqlite:///var/lib/jiesu.db").unwrap(),
+            DatabaseUrl::Sqlite("/var/lib/jiesu.db".into())
+        );
+        assert!(DatabaseUrl::parse("sqlite://").is_err());
+        assert!(DatabaseUrl::parse("mysql://x").is_err());
+        assert!(matches!(
+            DatabaseUrl::parse("postgres://localhost/jiesu"),
+            Err(StoreError::PostgresUnsupported(_))
+        ));
+    }
+}

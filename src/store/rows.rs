@@ -1,0 +1,118 @@
+use diesel::prelude::*;
+
+use super::schema::{policy_versions, tickets, trail_entries};
+use crate::audit::{EntryKind, TrailEntry};
+
+/// A ticket as stored. JSON columns hold text; the service layer gives them types.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = tickets)]
+pub struct TicketRow {
+    pub id: String,
+    pub jurisdiction: String,
+    pub channel: String,
+    pub category: String,
+    pub topic: String,
+    pub flags: String,
+    pub area: Option<String>,
+    pub content: String,
+    pub requester_name: Option<String>,
+    pub requester_phone: Option<String>,
+    pub received_at: i64,
+    pub utc_offset: i32,
+    pub status: String,
+    pub lead_unit_id: Option<String>,
+    pub lead_unit_name: Option<String>,
+    pub assist_units: String,
+    pub route_mode: Option<String>,
+    pub deadlines: String,
+    pub resolve_due: Option<i64>,
+    pub provisional: bool,
+    pub rejection: Option<String>,
+    pub policy_id: String,
+    pub policy_version: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = trail_entries)]
+pub(super) struct TrailRow {
+    ticket_id: String,
+    seq: i64,
+    at: i64,
+    kind: String,
+    actor: String,
+    hook: Option<String>,
+    outcome: Option<String>,
+    policy_id: Option<String>,
+    policy_version: Option<String>,
+    input: String,
+    output: String,
+    cite: String,
+    notes: String,
+    duration_us: Option<i64>,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<&TrailEntry> for TrailRow {
+    fn from(e: &TrailEntry) -> Self {
+        Self {
+            ticket_id: e.ticket_id.clone(),
+            seq: e.seq,
+            at: e.at,
+            kind: e.kind.as_str().to_owned(),
+            actor: e.actor.clone(),
+            hook: e.hook.clone(),
+            outcome: e.outcome.clone(),
+            policy_id: e.policy_id.clone(),
+            policy_version: e.policy_version.clone(),
+            input: e.input.to_string(),
+            output: e.output.to_string(),
+            cite: serde_json::Value::from(e.cite.clone()).to_string(),
+            notes: serde_json::Value::from(e.notes.clone()).to_string(),
+            duration_us: e.duration_us,
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+impl TrailRow {
+    /// Reads a stored row back. Unparseable JSON is kept as a JSON string, so the entry still
+    /// fails verification instead of vanishing: tampering must stay visible.
+    pub(super) fn into_entry(self) -> TrailEntry {
+        let json =
+            |text: String| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
+        let list = |text: String| {
+            serde_json::from_str::<Vec<String>>(&text).unwrap_or_else(|_| vec![text])
+        };
+        TrailEntry {
+            ticket_id: self.ticket_id,
+            seq: self.seq,
+            at: self.at,
+            kind: EntryKind::parse(&self.kind).unwrap_or(EntryKind::Event),
+            actor: self.actor,
+            hook: self.hook,
+            outcome: self.outcome,
+            policy_id: self.policy_id,
+            policy_version: self.policy_version,
+            input: json(self.input),
+            output: json(self.output),
+            cite: list(self.cite),
+            notes: list(self.notes),
+            duration_us: self.duration_us,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[diesel(table_name = policy_versions)]
+pub struct PolicyVersionRow {
+    pub policy_id: String,
+    pub version: String,
+    pub sources: String,
+    pub activated_at: i64,
+}

@@ -1,0 +1,64 @@
+// The diesel view of migrations/sqlite (kept by hand, in step with the SQL).
+
+diesel::table! {
+    tickets (id) {
+        id -> Text,
+        jurisdiction -> Text,
+        channel -> Text,
+        category -> Text,
+        topic -> Text,
+        flags -> Text,
+        area -> Nullable<Text>,
+        content -> Text,
+        requester_name -> Nullable<Text>,
+        requester_phone -> Nullable<Text>,
+        received_at -> BigInt,
+        utc_offset -> Integer,
+        status -> Text,
+        lead_unit_id -> Nullable<Text>,
+        lead_unit_name -> Nullable<Text>,
+        assist_units -> Text,
+        route_mode -> Nullable<Text>,
+        deadlines -> Text,
+        resolve_due -> Nullable<BigInt>,
+        provisional -> Bool,
+        rejection -> Nullable<Text>,
+        policy_id -> Text,
+        policy_version -> Text,
+        created_at -> BigInt,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    trail_entries (ticket_id, seq) {
+        ticket_id -> Text,
+        seq -> BigInt,
+        at -> BigInt,
+        kind -> Text,
+        actor -> Text,
+        hook -> Nullable<Text>,
+        outcome -> Nullable<Text>,
+        policy_id -> Nullable<Text>,
+        policy_version -> Nullable<Text>,
+        input -> Text,
+        output -> Text,
+        cite -> Text,
+        notes -> Text,
+        duration_us -> Nullable<BigInt>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    policy_versions (policy_id, version) {
+        policy_id -> Text,
+        version -> Text,
+        sources -> Text,
+        activated_at -> BigInt,
+    }
+}
+
+diesel::joinable!(trail_entries -> tickets (ticket_id));
+diesel::allow_tables_to_appear_in_same_query!(tickets, trail_entries, policy_versions);

@@ -1,0 +1,113 @@
+use diesel::prelude::*;
+use diesel::sqlite::Sqlite;
+
+use super::connection::{Store, StoreError};
+use super::rows::{PolicyVersionRow, TicketRow, TrailRow};
+use super::schema::{policy_versions, tickets, trail_entries};
+use crate::audit::TrailEntry;
+
+/// Statuses in which a passed `resolve` deadline counts as overdue.
+const OPEN_STATUSES: &[&str] = &["dispatched", "signed", "in_progress", "reopened"];
+
+/// `GET /api/v1/tickets` filters, already validated.
+#[derive(Debug, Clone, Default)]
+pub struct TicketFilter {
+    pub jurisdiction: Option<String>,
+    pub status: Option<String>,
+    pub unit: Option<String>,
+    /// Overdue as of this instant (unix microseconds).
+    pub overdue_at: Option<i64>,
+    pub after: Option<String>,
+    pub limit: i64,
+}
+
+impl Store {
+    /// Writes a new ticket and its first trail entries in one immediate transaction.
+    #[tracing::instrument(skip_all, fields(ticket = %ticket.id))]
+    pub fn insert_ticket(
+        &self,
+        ticket: &TicketRow,
+        trail: &[TrailEntry],
+    ) -> Result<(), StoreError> {
+        let rows: Vec<TrailRow> = trail.iter().map(TrailRow::from).collect();
+        self.conn()?.immediate_transaction(|conn| {
+            diesel::insert_into(tickets::table)
+                .values(ticket)
+                .execute(conn)?;
+            diesel::insert_into(trail_entries::table)
+                .values(&rows)
+                .execute(conn)?;
+            Ok::<_, diesel::result::Error>(())
+        })?;
+        Ok(())
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub fn ticket(&self, id: &str) -> Result<Option<TicketRow>, StoreError> {
+        Ok(tickets::table
+            .find(id)
+            .select(TicketRow::as_select())
+            .first(&mut self.conn()?)
+            .optional()?)
+    }
+
+    #[tracing::instrument(skip(self))]
+    pub fn tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
+        let mut query = tickets::table
+            .select(TicketRow::as_select())
+            .into_boxed::<Sqlite>();
+        if let Some(j) = &filter.jurisdiction {
+            query = query.filter(tickets::jurisdiction.eq(j));
+        }
+        if let Some(s) = &filter.status {
+            query = query.filter(tickets::status.eq(s));
+        }
+        if let Some(u) = &filter.unit {
+            query = query.filter(tickets::lead_unit_id.eq(u));
+        }
+        if let Some(now) = filter.overdue_at {
+            query = query
+                .filter(tickets::resolve_due.lt(now))
+                .filter(tickets::status.eq_any(OPEN_STATUSES));
+        }
+        if let Some(after) = &filter.after {
+            query = query.filter(tickets::id.gt(after));
+        }
+        Ok(query
+            .order(tickets::id.asc())
+            .limit(filter.limit)
+            .load(&mut self.conn()?)?)
+    }
+
+    /// A ticket's trail in `seq` order.
+    #[tracing::instrument(skip(self))]
+    pub fn trail(&self, ticket_id: &str) -> Result<Vec<TrailEntry>, StoreError> {
+        let rows: Vec<TrailRow> = trail_entries::table
+            .filter(trail_entries::ticket_id.eq(ticket_id))
+            .order(trail_entries::seq.asc())
+            .select(TrailRow::as_select())
+            .load(&mut self.conn()?)?;
+        Ok(rows.into_iter().map(TrailRow::into_entry).collect())
+    }
+
+    /// Stores an activated policy version with its sources; storing it again changes nothing.
+    #[tracing::instrument(skip_all, fields(policy = %row.policy_id, version = %row.version))]
+    pub fn record_policy_version(&self, row: &PolicyVersionRow) -> Result<(), StoreError> {
+        diesel::insert_or_ignore_into(policy_versions::table)
+            .values(row)
+            .execute(&mut self.conn()?)?;
+        Ok(())
+    }
+
+    pub fn policy_version(
+        &self,
+        policy_id: &str,
+        version: &str,
+    ) -> Result<Option<PolicyVersionRow>, StoreError> {
+        Ok(policy_versions::table
+            .find((policy_id, version))
+            .select(PolicyVersionRow::as_select())
+            .first(&mut self.conn()?)
+            .optional()?)
+    }
+}
