@@ -151,7 +151,7 @@ pub struct RouteDecision {
 }
 
 /// `time_limits`: named deadlines.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct TimeLimits {
     pub deadlines: BTreeMap<DeadlineName, DateTime<FixedOffset>>,
 }
@@ -178,8 +178,30 @@ impl Decision {
     }
 
     pub fn time_limits(&self) -> Result<TimeLimits, String> {
-        typed(&self.output)
+        time_limits_of(&self.output)
     }
+}
+
+/// Reads `deadlines`, saying which one is wrong and how, in the terms a script author uses.
+fn time_limits_of(output: &Value) -> Result<TimeLimits, String> {
+    let Some(entries) = output.get("deadlines").and_then(Value::as_object) else {
+        return Err("`deadlines` must be a map of deadline name to instant".into());
+    };
+    let mut deadlines = BTreeMap::new();
+    for (name, at) in entries {
+        let key: DeadlineName = serde_json::from_value(Value::String(name.clone()))
+            .map_err(|_| format!("`deadlines.{name}` is not a deadline name"))?;
+        let instant = at
+            .as_str()
+            .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
+            .ok_or_else(|| {
+                format!(
+                    "`deadlines.{name}` is {at}, not an instant: compute it with working_days(), hours(), days() or months()"
+                )
+            })?;
+        deadlines.insert(key, instant);
+    }
+    Ok(TimeLimits { deadlines })
 }
 
 /// The short outcome recorded beside each decision, validating the output on the way.
@@ -191,7 +213,7 @@ pub fn outcome_of(hook: Hook, output: &Value) -> Result<String, String> {
             AcceptOutcome::Answered { .. } => "answered".into(),
         }),
         Hook::Route => typed::<RouteDecision>(output).map(|r| r.mode.as_str().into()),
-        Hook::TimeLimits => typed::<TimeLimits>(output).map(|_| "scheduled".into()),
+        Hook::TimeLimits => time_limits_of(output).map(|_| "scheduled".into()),
         _ => Ok(output
             .get("outcome")
             .and_then(Value::as_str)

@@ -107,6 +107,15 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+fn limit_hit(file: &str, pos: Position, message: String) -> SourceLocation {
+    SourceLocation {
+        file: file.to_owned(),
+        line: pos.line(),
+        column: pos.line().map(|_| pos.position().unwrap_or(1)),
+        message: format!("sandbox limit: {message}"),
+    }
+}
+
 /// Finds the innermost error and the file it happened in.
 pub(super) fn locate(err: &EvalAltResult, file: &str) -> SourceLocation {
     match err {
@@ -115,6 +124,25 @@ pub(super) fn locate(err: &EvalAltResult, file: &str) -> SourceLocation {
         }
         EvalAltResult::ErrorInModule(path, inner, _) => {
             locate(inner, &format!("plugins/{path}.rhai"))
+        }
+        EvalAltResult::ErrorTooManyOperations(pos) => limit_hit(
+            file,
+            *pos,
+            format!(
+                "the script ran more than {} operations: an endless loop?",
+                super::engine::limits::OPERATIONS
+            ),
+        ),
+        EvalAltResult::ErrorStackOverflow(pos) => limit_hit(
+            file,
+            *pos,
+            format!(
+                "calls nested deeper than {} levels: endless recursion?",
+                super::engine::limits::CALL_LEVELS
+            ),
+        ),
+        EvalAltResult::ErrorDataTooLarge(what, pos) => {
+            limit_hit(file, *pos, format!("{what} grew past the sandbox limit"))
         }
         other => {
             let pos = other.position();

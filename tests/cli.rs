@@ -1,0 +1,129 @@
+//! The command line: `check`, `migrate`, and `serve`'s argument handling.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::process::Command;
+
+use common::{PolicyTree, project_dir};
+
+fn jiesu(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_jiesu"))
+        .args(args)
+        .env_remove("JIESU_CONFIG")
+        .current_dir(project_dir())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn check_passes_on_the_shipped_sets() {
+    let (code, stdout, _) = jiesu(&["check"]);
+    assert_eq!(code, 0, "{stdout}");
+    assert!(stdout.contains("✓ anshan"), "{stdout}");
+}
+
+#[test]
+fn check_names_the_file_line_and_column_of_a_syntax_error() {
+    let tree = PolicyTree::shipped();
+    let main = tree.policies().join("anshan/main.rhai");
+    let script = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(
+        &main,
+        script.replace("fn route(ticket) {", "fn route(ticket) {\n    let = 3;"),
+    )
+    .unwrap();
+    let policies = tree.policies();
+    let plugins = tree.plugins();
+    let (code, stdout, _) = jiesu(&[
+        "check",
+        "--policies",
+        policies.to_str().unwrap(),
+        "--plugins",
+        plugins.to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    let line = script
+        .lines()
+        .position(|l| l.starts_with("fn route(ticket)"))
+        .unwrap()
+        + 2;
+    assert!(
+        stdout.contains(&format!("policies/anshan/main.rhai:{line}:")),
+        "expected main.rhai:{line}: in {stdout}"
+    );
+}
+
+#[test]
+fn check_fails_on_a_failing_golden_test_and_on_untested_rules() {
+    let tree = PolicyTree::shipped();
+    let data = tree.policies().join("anshan/policy.toml");
+    let text = std::fs::read_to_string(&data).unwrap();
+    std::fs::write(
+        &data,
+        text.replace("noise = \"as-environment\"", "noise = \"as-housing\""),
+    )
+    .unwrap();
+    let (code, stdout, _) = jiesu(&[
+        "check",
+        "--policies",
+        tree.policies().to_str().unwrap(),
+        "--plugins",
+        tree.plugins().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("AS-3 noise pollution"),
+        "names the failing case: {stdout}"
+    );
+    assert!(
+        stdout.contains("as-housing"),
+        "says what came out: {stdout}"
+    );
+
+    let tree = PolicyTree::shipped();
+    std::fs::remove_file(tree.policies().join("anshan/tests/AS-3.toml")).unwrap();
+    let (code, stdout, _) = jiesu(&[
+        "check",
+        "--policies",
+        tree.policies().to_str().unwrap(),
+        "--plugins",
+        tree.plugins().to_str().unwrap(),
+    ]);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("rule `AS-3` has no golden test"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn unknown_flags_are_refused_with_usage() {
+    let (code, _, stderr) = jiesu(&["serve", "--colour", "red"]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--colour"), "{stderr}");
+}
+
+#[test]
+fn migrate_creates_the_schema_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("new/j.db").display());
+    let (code, stdout, stderr) = jiesu(&["migrate", "--database", &url]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("1 migration(s) applied"), "{stdout}");
+    let (code, stdout, _) = jiesu(&["migrate", "--database", &url]);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("0 migration(s) applied"), "{stdout}");
+}
+
+#[test]
+fn a_database_url_it_cannot_use_is_a_clear_error() {
+    let (code, _, stderr) = jiesu(&["migrate", "--database", "mysql://localhost/x"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("sqlite://PATH"), "{stderr}");
+}
