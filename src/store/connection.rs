@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use diesel::connection::SimpleConnection;
@@ -82,6 +83,9 @@ pub(super) type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    /// SQLite has one writer at a time. Writers queue here, in order, instead of in SQLite's
+    /// busy handler, which sleeps and retries and so gives a long tail under load.
+    writer: Arc<Mutex<()>>,
 }
 
 impl Store {
@@ -108,7 +112,10 @@ impl Store {
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
             .map_err(|e| StoreError::PoolBuild(e.to_string()))?;
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            writer: Arc::default(),
+        })
     }
 
     /// Applies pending migrations; returns how many ran.
@@ -122,6 +129,19 @@ impl Store {
 
     pub(super) fn conn(&self) -> Result<Conn, StoreError> {
         Ok(self.pool.get()?)
+    }
+
+    /// Runs `write` as an immediate transaction, one writer at a time.
+    pub(super) fn write<T>(
+        &self,
+        write: impl FnOnce(&mut SqliteConnection) -> Result<T, diesel::result::Error>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self.conn()?;
+        let _turn: MutexGuard<'_, ()> = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Ok(conn.immediate_transaction(write)?)
     }
 
     /// A trivial query: is the database answering?

@@ -30,16 +30,15 @@ impl Store {
         trail: &[TrailEntry],
     ) -> Result<(), StoreError> {
         let rows: Vec<TrailRow> = trail.iter().map(TrailRow::from).collect();
-        self.conn()?.immediate_transaction(|conn| {
+        self.write(|conn| {
             diesel::insert_into(tickets::table)
                 .values(ticket)
                 .execute(conn)?;
             diesel::insert_into(trail_entries::table)
                 .values(&rows)
                 .execute(conn)?;
-            Ok::<_, diesel::result::Error>(())
-        })?;
-        Ok(())
+            Ok(())
+        })
     }
 
     #[tracing::instrument(skip(self))]
@@ -93,10 +92,12 @@ impl Store {
     /// Stores an activated policy version with its sources; storing it again changes nothing.
     #[tracing::instrument(skip_all, fields(policy = %row.policy_id, version = %row.version))]
     pub fn record_policy_version(&self, row: &PolicyVersionRow) -> Result<(), StoreError> {
-        diesel::insert_or_ignore_into(policy_versions::table)
-            .values(row)
-            .execute(&mut self.conn()?)?;
-        Ok(())
+        self.write(|conn| {
+            diesel::insert_or_ignore_into(policy_versions::table)
+                .values(row)
+                .execute(conn)
+                .map(|_| ())
+        })
     }
 
     pub fn policy_version(
