@@ -10,7 +10,6 @@ pub async fn healthz() -> HttpResponse {
 
 /// Readiness: the database answers and some policy set is active.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let service = state.service.clone();
-    let active = web::block(move || service.readiness()).await??;
+    let active = state.run(|service| service.readiness()).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready", "policies": active})))
 }

@@ -11,6 +11,7 @@ use std::net::TcpListener;
 use std::sync::Arc;
 
 use actix_web::{App, HttpServer, web};
+use tokio::sync::Semaphore;
 use tracing_actix_web::TracingLogger;
 
 pub use auth::{AuthConfig, Caller};
@@ -23,7 +24,43 @@ pub const BODY_LIMIT: usize = 64 * 1024;
 
 pub struct AppState {
     pub service: Arc<Service>,
+    /// Bounds blocking work (decisions and SQL) in flight to a few per core. Without it each
+    /// worker's blocking pool grows a thread per concurrent request, and they spend their
+    /// time switching and queueing for SQLite's single writer.
+    gate: Semaphore,
 }
+
+impl AppState {
+    pub fn new(service: Arc<Service>) -> Self {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        Self {
+            service,
+            gate: Semaphore::new(cores * BLOCKING_PER_CORE),
+        }
+    }
+
+    /// Runs a use case off the async workers, at most `cores × BLOCKING_PER_CORE` at a time.
+    pub async fn run<T, E>(
+        &self,
+        work: impl FnOnce(&Service) -> Result<T, E> + Send + 'static,
+    ) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        E: Into<ApiError> + Send + 'static,
+    {
+        let _permit = self
+            .gate
+            .acquire()
+            .await
+            .map_err(|_| ApiError::internal("the server is shutting down"))?;
+        let service = Arc::clone(&self.service);
+        web::block(move || work(&service))
+            .await?
+            .map_err(Into::into)
+    }
+}
+
+const BLOCKING_PER_CORE: usize = 4;
 
 /// Routes and extractor settings, shared by the server and the in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -61,7 +98,7 @@ pub async fn serve(
     service: Arc<Service>,
     auth: AuthConfig,
 ) -> std::io::Result<()> {
-    let state = web::Data::new(AppState { service });
+    let state = web::Data::new(AppState::new(service));
     let auth = web::Data::new(auth);
     let server = HttpServer::new(move || {
         App::new()

@@ -22,8 +22,9 @@ pub async fn file(
     }
     let request: NewTicket =
         serde_path_to_error::deserialize(body).map_err(ApiError::invalid_field)?;
-    let service = state.service.clone();
-    let view = web::block(move || service.file_ticket(&caller.name, request, Utc::now())).await??;
+    let view = state
+        .run(move |service| service.file_ticket(&caller.name, request, Utc::now()))
+        .await?;
     Ok(HttpResponse::Created()
         .insert_header((LOCATION, format!("/api/v1/tickets/{}", view.id)))
         .json(view))
@@ -35,8 +36,9 @@ pub async fn list(
     state: web::Data<AppState>,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let service = state.service.clone();
-    let page = web::block(move || service.tickets(query.into_inner(), Utc::now())).await??;
+    let page = state
+        .run(move |service| service.tickets(query.into_inner(), Utc::now()))
+        .await?;
     Ok(HttpResponse::Ok().json(page))
 }
 
@@ -46,8 +48,7 @@ pub async fn get(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let service = state.service.clone();
-    let view = web::block(move || service.ticket(&id)).await??;
+    let view = state.run(move |service| service.ticket(&id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -57,7 +58,6 @@ pub async fn trail(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let service = state.service.clone();
-    let view = web::block(move || service.trail(&id)).await??;
+    let view = state.run(move |service| service.trail(&id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }

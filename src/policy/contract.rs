@@ -112,7 +112,7 @@ pub fn trace_of(output: &Value) -> Result<(Vec<String>, Vec<String>), String> {
     if !output.is_object() {
         return Err(format!("a hook must return a map, not `{output}`"));
     }
-    let trace: Trace = serde_json::from_value(output.clone())
+    let trace = Trace::deserialize(output)
         .map_err(|e| format!("`cite` must be a list of rule ids and `note` text: {e}"))?;
     if trace.cite.is_empty() || trace.cite.iter().any(|c| c.trim().is_empty()) {
         return Err("every decision must `cite` the rule ids that made it".into());
