@@ -21,6 +21,17 @@ fn jiesu(args: &[&str]) -> (i32, String, String) {
     )
 }
 
+/// `jiesu check` over a scratch tree.
+fn check(tree: &PolicyTree) -> (i32, String, String) {
+    jiesu(&[
+        "check",
+        "--policies",
+        tree.policies().to_str().unwrap(),
+        "--plugins",
+        tree.plugins().to_str().unwrap(),
+    ])
+}
+
 #[test]
 fn check_passes_on_the_shipped_sets() {
     let (code, stdout, _) = jiesu(&["check"]);
@@ -38,15 +49,7 @@ fn check_names_the_file_line_and_column_of_a_syntax_error() {
         script.replace("fn route(ticket) {", "fn route(ticket) {\n    let = 3;"),
     )
     .unwrap();
-    let policies = tree.policies();
-    let plugins = tree.plugins();
-    let (code, stdout, _) = jiesu(&[
-        "check",
-        "--policies",
-        policies.to_str().unwrap(),
-        "--plugins",
-        plugins.to_str().unwrap(),
-    ]);
+    let (code, stdout, _) = check(&tree);
     assert_eq!(code, 1, "{stdout}");
     let line = script
         .lines()
@@ -69,13 +72,7 @@ fn check_fails_on_a_failing_golden_test_and_on_untested_rules() {
         text.replace("noise = \"as-environment\"", "noise = \"as-housing\""),
     )
     .unwrap();
-    let (code, stdout, _) = jiesu(&[
-        "check",
-        "--policies",
-        tree.policies().to_str().unwrap(),
-        "--plugins",
-        tree.plugins().to_str().unwrap(),
-    ]);
+    let (code, stdout, _) = check(&tree);
     assert_eq!(code, 1, "{stdout}");
     assert!(
         stdout.contains("AS-3 noise pollution"),
@@ -88,13 +85,7 @@ fn check_fails_on_a_failing_golden_test_and_on_untested_rules() {
 
     let tree = PolicyTree::shipped();
     std::fs::remove_file(tree.policies().join("anshan/tests/AS-3.toml")).unwrap();
-    let (code, stdout, _) = jiesu(&[
-        "check",
-        "--policies",
-        tree.policies().to_str().unwrap(),
-        "--plugins",
-        tree.plugins().to_str().unwrap(),
-    ]);
+    let (code, stdout, _) = check(&tree);
     assert_eq!(code, 1, "{stdout}");
     assert!(
         stdout.contains("rule `AS-3` has no golden test"),

@@ -83,16 +83,11 @@ pub fn working_days(
     let first = calendar.day(date);
     provisional |= first.provisional;
     if !first.working {
-        date = next_working_day(calendar, date, &mut provisional).ok_or_else(fail)?;
+        date = adjacent_working_day(calendar, date, true, &mut provisional).ok_or_else(fail)?;
         time = NaiveTime::MIN;
     }
     for _ in 0..n.abs() {
-        date = if n > 0 {
-            next_working_day(calendar, date, &mut provisional)
-        } else {
-            previous_working_day(calendar, date, &mut provisional)
-        }
-        .ok_or_else(fail)?;
+        date = adjacent_working_day(calendar, date, n > 0, &mut provisional).ok_or_else(fail)?;
     }
     let at = date
         .and_time(time)
@@ -102,28 +97,19 @@ pub fn working_days(
     Ok(Due { at, provisional })
 }
 
-fn next_working_day(
+/// The nearest working day after (`forward`) or before `date`.
+fn adjacent_working_day(
     calendar: &Calendar,
     mut date: NaiveDate,
+    forward: bool,
     provisional: &mut bool,
 ) -> Option<NaiveDate> {
     loop {
-        date = date.succ_opt()?;
-        let day = calendar.day(date);
-        *provisional |= day.provisional;
-        if day.working {
-            return Some(date);
-        }
-    }
-}
-
-fn previous_working_day(
-    calendar: &Calendar,
-    mut date: NaiveDate,
-    provisional: &mut bool,
-) -> Option<NaiveDate> {
-    loop {
-        date = date.pred_opt()?;
+        date = if forward {
+            date.succ_opt()?
+        } else {
+            date.pred_opt()?
+        };
         let day = calendar.day(date);
         *provisional |= day.provisional;
         if day.working {
