@@ -7,7 +7,9 @@ use std::sync::Arc;
 use tracing_subscriber::EnvFilter;
 
 use crate::calendar;
-use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings};
+use std::time::Duration;
+
+use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings, SweepArgs};
 use crate::http::{self, AuthConfig};
 use crate::policy::{
     Paths, Registry, RegistryError, RuleBook, compile_set, discover_sets, run_golden_tests,
@@ -71,6 +73,9 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         addr: settings.bind.clone(),
         source,
     })?;
+    if settings.sweep_interval > 0 {
+        spawn_sweeper(Arc::clone(&service), Duration::from_secs(settings.sweep_interval));
+    }
     let auth = AuthConfig::new(settings.admin_token.as_deref());
     if settings.admin_token.is_none() {
         tracing::warn!("JIESU_ADMIN_TOKEN is not set: serving loopback callers only");
@@ -78,6 +83,39 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     actix_web::rt::System::new()
         .block_on(http::serve(listener, service, auth))
         .map_err(CliError::Server)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Sweeps on a timer in a thread of its own, so a long sweep never holds an HTTP worker.
+/// Several servers may sweep the same database: each clock fires once (store guards).
+fn spawn_sweeper(service: Arc<Service>, every: Duration) {
+    let spawned = std::thread::Builder::new()
+        .name("jiesu-sweeper".into())
+        .spawn(move || {
+            loop {
+                std::thread::sleep(every);
+                if let Err(e) = service.sweep(chrono::Utc::now()) {
+                    tracing::error!(error = %e, "background sweep failed");
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        tracing::error!(error = %e, "cannot start the background sweeper");
+    }
+}
+
+pub fn sweep(args: &SweepArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::resolve(&args.common, None)?;
+    let only = args
+        .jurisdictions
+        .clone()
+        .map(|ids| ids.into_iter().collect());
+    let store = Store::open(&settings.database)?;
+    let registry = Arc::new(Registry::load(paths(&settings), only)?);
+    let service = Service::new(registry, store);
+    let now = args.now.map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
+    let fired = service.sweep(now)?;
+    println!("{}", serde_json::json!({ "fired": fired }));
     Ok(ExitCode::SUCCESS)
 }
 

@@ -34,6 +34,9 @@ pub struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "JIESU_BIND", value_name = "ADDR")]
     pub bind: Option<String>,
+    /// Seconds between background deadline sweeps; 0 turns the background sweep off.
+    #[arg(long, env = "JIESU_SWEEP_INTERVAL", value_name = "SECS")]
+    pub sweep_interval: Option<u64>,
     /// Serve only these policy sets (comma-separated ids); default: every set found.
     #[arg(
         long,
@@ -41,6 +44,18 @@ pub struct ServeArgs {
         value_delimiter = ',',
         value_name = "A,B"
     )]
+    pub jurisdictions: Option<Vec<String>>,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SweepArgs {
+    /// Sweep as of this instant (RFC 3339); default: now.
+    #[arg(long, value_name = "T")]
+    pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Sweep only these policy sets (comma-separated ids).
+    #[arg(long, env = "JIESU_JURISDICTIONS", value_delimiter = ',', value_name = "A,B")]
     pub jurisdictions: Option<Vec<String>>,
     #[command(flatten)]
     pub common: CommonArgs,
@@ -54,6 +69,7 @@ struct ConfigFile {
     policies: Option<PathBuf>,
     plugins: Option<PathBuf>,
     jurisdictions: Option<Vec<String>>,
+    sweep_interval: Option<u64>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -79,7 +95,11 @@ pub struct Settings {
     pub jurisdictions: Option<BTreeSet<String>>,
     /// `JIESU_ADMIN_TOKEN`: a bootstrap admin bearer token.
     pub admin_token: Option<String>,
+    /// Seconds between background sweeps; 0: none.
+    pub sweep_interval: u64,
 }
+
+pub const DEFAULT_SWEEP_INTERVAL: u64 = 60;
 
 fn read_config(path: &Path) -> Result<ConfigFile, ConfigError> {
     let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
@@ -135,6 +155,10 @@ impl Settings {
                 .or(file.plugins)
                 .unwrap_or_else(|| DEFAULT_PLUGINS.into()),
             jurisdictions,
+            sweep_interval: serve
+                .and_then(|s| s.sweep_interval)
+                .or(file.sweep_interval)
+                .unwrap_or(DEFAULT_SWEEP_INTERVAL),
             admin_token: std::env::var("JIESU_ADMIN_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty()),

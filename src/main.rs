@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use jiesu::cli;
-use jiesu::config::{CommonArgs, ServeArgs};
+use jiesu::config::{CommonArgs, ServeArgs, SweepArgs};
 
 /// jiesu (接诉): a rules server for 12345 government-service hotlines.
 #[derive(Parser)]
@@ -20,6 +20,8 @@ enum Command {
     Check(CommonArgs),
     /// Create or upgrade the database schema.
     Migrate(CommonArgs),
+    /// Run the deadline sweep once and print what fired (JSON).
+    Sweep(SweepArgs),
 }
 
 fn main() -> ExitCode {
@@ -29,6 +31,7 @@ fn main() -> ExitCode {
         Command::Serve(args) => cli::serve(&args),
         Command::Check(args) => cli::check(&args),
         Command::Migrate(args) => cli::migrate(&args),
+        Command::Sweep(args) => cli::sweep(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -16,6 +16,10 @@ pub enum DeadlineName {
 }
 
 impl DeadlineName {
+    pub fn parse(name: &str) -> Option<Self> {
+        serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Sign => "sign",

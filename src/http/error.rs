@@ -143,6 +143,24 @@ impl From<ServiceError> for ApiError {
             ServiceError::TicketNotFound(_) => {
                 Self::new(StatusCode::NOT_FOUND, "not_found", message)
             }
+            ServiceError::BadInput { field, .. } => {
+                Self::bad_request("invalid_field", message).with_details(json!({"field": field}))
+            }
+            ServiceError::IdempotencyConflict { ticket } => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency_key_reused",
+                message,
+            )
+            .with_details(json!({"ticket": ticket})),
+            ServiceError::ActionNotAllowed { status, allowed, .. } => {
+                Self::new(StatusCode::CONFLICT, "action_not_allowed", message)
+                    .with_details(json!({"status": status, "allowed": allowed}))
+            }
+            ServiceError::NoRule { hook, .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "no_rule", message)
+                    .with_details(json!({"hook": hook}))
+            }
+            ServiceError::Contended(_) => Self::new(StatusCode::CONFLICT, "contended", message),
             ServiceError::Decision(decision) => {
                 let details = match &decision {
                     DecisionError::Script { location, .. } => json!({"location": location}),

@@ -1,6 +1,7 @@
 //! The HTTP API of API.md (actix-web). Handlers parse, call one service use case off the
 //! async workers, and serialise; errors are mapped to responses in one place (`error`).
 
+mod admin;
 mod auth;
 mod error;
 mod health;
@@ -87,6 +88,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/tickets", web::get().to(tickets::list))
             .route("/tickets/{id}", web::get().to(tickets::get))
             .route("/tickets/{id}/trail", web::get().to(tickets::trail))
+            .route("/tickets/{id}/actions", web::post().to(tickets::act))
+            .route("/admin/sweep", web::post().to(admin::sweep))
+            .route("/notifications", web::get().to(admin::notifications))
             .route("/policies", web::get().to(policies::list)),
     )
     .default_service(web::to(error::not_found));

@@ -1,18 +1,41 @@
 use actix_web::http::header::LOCATION;
-use actix_web::{HttpResponse, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde_json::Value;
 
 use super::{ApiError, AppState, Caller};
-use crate::domain::NewTicket;
+use crate::domain::{ActionRequest, NewTicket};
 use crate::service::TicketQuery;
+
+/// Keys longer than this are not keys a client generated for one request.
+const MAX_IDEMPOTENCY_KEY: usize = 200;
+
+fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    let Some(value) = req.headers().get("Idempotency-Key") else {
+        return Ok(None);
+    };
+    let key = value
+        .to_str()
+        .ok()
+        .map(str::trim)
+        .filter(|k| !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY)
+        .ok_or_else(|| {
+            ApiError::bad_request(
+                "invalid_header",
+                format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+            )
+        })?;
+    Ok(Some(key.to_owned()))
+}
 
 /// `POST /api/v1/tickets`
 pub async fn file(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    let key = idempotency_key(&req)?;
     let body = body.into_inner();
     if !body.is_object() {
         return Err(ApiError::bad_request(
@@ -22,12 +45,18 @@ pub async fn file(
     }
     let request: NewTicket =
         serde_path_to_error::deserialize(body).map_err(ApiError::invalid_field)?;
-    let view = state
-        .run(move |service| service.file_ticket(&caller.name, request, Utc::now()))
+    let filing = state
+        .run(move |service| service.file_ticket(&caller.name, request, key.as_deref(), Utc::now()))
         .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((LOCATION, format!("/api/v1/tickets/{}", view.id)))
-        .json(view))
+    let mut response = if filing.replayed {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::Created()
+    };
+    Ok(response
+        .insert_header((LOCATION, format!("/api/v1/tickets/{}", filing.ticket.id)))
+        .insert_header(("Idempotent-Replayed", filing.replayed.to_string()))
+        .json(filing.ticket))
 }
 
 /// `GET /api/v1/tickets`
@@ -60,4 +89,28 @@ pub async fn trail(
 ) -> Result<HttpResponse, ApiError> {
     let view = state.run(move |service| service.trail(&id)).await?;
     Ok(HttpResponse::Ok().json(view))
+}
+
+fn object_body(body: web::Json<Value>) -> Result<Value, ApiError> {
+    let body = body.into_inner();
+    if body.is_object() {
+        Ok(body)
+    } else {
+        Err(ApiError::bad_request("invalid_body", "the body must be a JSON object"))
+    }
+}
+
+/// `POST /api/v1/tickets/{id}/actions`
+pub async fn act(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let request: ActionRequest =
+        serde_path_to_error::deserialize(object_body(body)?).map_err(ApiError::invalid_field)?;
+    let outcome = state
+        .run(move |service| service.apply_action(&caller.name, &id, request, Utc::now()))
+        .await?;
+    Ok(HttpResponse::Ok().json(outcome))
 }

@@ -150,10 +150,13 @@ pub struct RouteDecision {
     pub mode: RouteMode,
 }
 
-/// `time_limits`: named deadlines.
+/// `time_limits`: named deadlines of the lead unit; those each co-unit owes the lead unit
+/// (HH-17); and, optionally, when to warn before a deadline passes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TimeLimits {
     pub deadlines: BTreeMap<DeadlineName, DateTime<FixedOffset>>,
+    pub co_unit_deadlines: BTreeMap<DeadlineName, DateTime<FixedOffset>>,
+    pub warn: BTreeMap<DeadlineName, DateTime<FixedOffset>>,
 }
 
 fn typed<T: for<'de> Deserialize<'de>>(output: &Value) -> Result<T, String> {
@@ -182,26 +185,41 @@ impl Decision {
     }
 }
 
-/// Reads `deadlines`, saying which one is wrong and how, in the terms a script author uses.
-fn time_limits_of(output: &Value) -> Result<TimeLimits, String> {
-    let Some(entries) = output.get("deadlines").and_then(Value::as_object) else {
-        return Err("`deadlines` must be a map of deadline name to instant".into());
+fn instants_of(output: &Value, key: &str) -> Result<BTreeMap<DeadlineName, DateTime<FixedOffset>>, String> {
+    let Some(value) = output.get(key) else {
+        return Ok(BTreeMap::new());
+    };
+    let Some(entries) = value.as_object() else {
+        return Err(format!("`{key}` must be a map of deadline name to instant"));
     };
     let mut deadlines = BTreeMap::new();
     for (name, at) in entries {
-        let key: DeadlineName = serde_json::from_value(Value::String(name.clone()))
-            .map_err(|_| format!("`deadlines.{name}` is not a deadline name"))?;
+        let clock = DeadlineName::parse(name)
+            .ok_or_else(|| format!("`{key}.{name}` is not a deadline name"))?;
         let instant = at
             .as_str()
             .and_then(|text| DateTime::parse_from_rfc3339(text).ok())
             .ok_or_else(|| {
                 format!(
-                    "`deadlines.{name}` is {at}, not an instant: compute it with working_days(), hours(), days() or months()"
+                    "`{key}.{name}` is {at}, not an instant: compute it with working_days(), hours(), days() or months()"
                 )
             })?;
-        deadlines.insert(key, instant);
+        deadlines.insert(clock, instant);
     }
-    Ok(TimeLimits { deadlines })
+    Ok(deadlines)
+}
+
+/// Reads a `time_limits` output, saying which deadline is wrong and how, in a script
+/// author's terms.
+fn time_limits_of(output: &Value) -> Result<TimeLimits, String> {
+    if !output.get("deadlines").is_some_and(Value::is_object) {
+        return Err("`deadlines` must be a map of deadline name to instant".into());
+    }
+    Ok(TimeLimits {
+        deadlines: instants_of(output, "deadlines")?,
+        co_unit_deadlines: instants_of(output, "co_unit_deadlines")?,
+        warn: instants_of(output, "warn")?,
+    })
 }
 
 /// The short outcome recorded beside each decision, validating the output on the way.
@@ -235,6 +253,8 @@ pub fn policy_ticket(id: &str, ticket: &NewTicket, received_at: DateTime<FixedOf
         "area": ticket.area,
         "content": ticket.content,
         "received_at": format_instant(received_at),
+        "dispatched_at": format_instant(received_at),
+        "status": "received",
     })
 }
 

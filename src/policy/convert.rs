@@ -1,7 +1,7 @@
 //! JSON ↔ Rhai values at the hook boundary.
 //!
-//! Inputs: every field named `at`, `until` or `*_at`, and every entry of a `deadlines` map,
-//! becomes an `Instant` in the jurisdiction's timezone. Outputs: an `Instant` becomes its
+//! Inputs: every field named `at`, `until`, `due`, `now` or `*_at`, and every entry of a
+//! `deadlines` map, becomes an `Instant` in the jurisdiction's timezone. Outputs: an `Instant` becomes its
 //! RFC 3339 text, and any provisional one marks the decision provisional.
 
 use chrono::{DateTime, FixedOffset};
@@ -12,7 +12,7 @@ use super::instant::Instant;
 
 fn is_instant_field(key: Option<&str>, parent: Option<&str>) -> bool {
     parent == Some("deadlines")
-        || matches!(key, Some(k) if k == "at" || k == "until" || k.ends_with("_at"))
+        || matches!(key, Some(k) if matches!(k, "at" | "until" | "due" | "now") || k.ends_with("_at"))
 }
 
 pub fn to_dynamic(value: &Value, offset: FixedOffset) -> Dynamic {

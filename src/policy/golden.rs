@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use super::contract::{Hook, policy_ticket};
 use super::error::{PolicyError, SourceLocation};
 use super::set::CompiledSet;
-use crate::domain::NewTicket;
+use crate::domain::{ActionRequest, NewTicket};
 
 /// Cases that leave `received_at` out are filed at this instant, a Monday morning in a
 /// year the shipped calendar holds, so they stay deterministic.
@@ -32,6 +32,10 @@ struct GoldenCase {
     ticket: toml::Table,
     #[serde(default)]
     request: Option<toml::Table>,
+    #[serde(default)]
+    clock: Option<toml::Table>,
+    #[serde(default)]
+    history: Vec<toml::Table>,
     #[serde(default)]
     expect: Option<toml::Table>,
     /// The hook must fail, with this text in its error.
@@ -153,11 +157,18 @@ fn location_error(path: &Path, message: String) -> PolicyError {
     })
 }
 
+/// Ticket fields that exist after filing (what actions and sweeps see), beside the filing's.
+const STATE_FIELDS: &[&str] = &["status", "lead", "assist", "mode", "deadlines", "missed", "dispatched_at"];
+
 fn golden_ticket(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<Value, String> {
     let mut fields = table_to_json(&case.ticket);
     let Value::Object(map) = &mut fields else {
         return Err("`ticket` must be a table".into());
     };
+    let state: Vec<(String, Value)> = STATE_FIELDS
+        .iter()
+        .filter_map(|k| map.remove(*k).map(|v| ((*k).to_owned(), v)))
+        .collect();
     for (key, default) in [
         ("jurisdiction", json!(set.id())),
         ("channel", json!("phone")),
@@ -172,25 +183,34 @@ fn golden_ticket(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<V
         .received_at
         .ok_or("`ticket.received_at` is required")?
         .with_timezone(&set.manifest().offset);
-    Ok(policy_ticket(
-        &format!("golden-{}", index + 1),
-        &ticket,
-        received_at,
-    ))
+    let mut view = policy_ticket(&format!("golden-{}", index + 1), &ticket, received_at);
+    for (key, value) in state {
+        view[key] = value;
+    }
+    Ok(view)
+}
+
+fn golden_request(table: &toml::Table) -> Result<Value, String> {
+    let request: ActionRequest = serde_path_to_error::deserialize(table_to_json(table))
+        .map_err(|e| format!("`request.{}`: {}", e.path(), e.inner()))?;
+    Ok(json!(request))
 }
 
 fn run_case(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<(), String> {
     let hook = Hook::parse(&case.hook).ok_or_else(|| format!("unknown hook `{}`", case.hook))?;
-    let mut args = vec![golden_ticket(set, case, index)?];
-    if let Some(request) = &case.request {
-        args.push(table_to_json(request));
-    }
-    if args.len() != hook.params().len() {
-        return Err(format!(
-            "hook `{}` takes {} — give each as a table",
-            hook.name(),
-            hook.params().join(", ")
-        ));
+    let mut args = Vec::new();
+    for param in hook.params() {
+        let arg = match *param {
+            "ticket" => Some(golden_ticket(set, case, index)?),
+            // Review hooks get the whole action request, as the server hands it over.
+            "request" | "reply" | "feedback" => case.request.as_ref().map(golden_request).transpose()?,
+            "clock" => case.clock.as_ref().map(table_to_json),
+            "history" => Some(Value::Array(case.history.iter().map(table_to_json).collect())),
+            _ => None,
+        };
+        args.push(arg.ok_or_else(|| {
+            format!("hook `{}` takes {}: give `{param}` as a table", hook.name(), hook.params().join(", "))
+        })?);
     }
     match (set.decide(hook, &args), &case.expect_error) {
         (Ok(decision), None) => {
@@ -209,8 +229,8 @@ fn run_case(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<(), St
     }
 }
 
-/// `expected` must be contained in `actual`: maps by key (extra keys allowed), lists exactly,
-/// except `cite`, which is compared as a set.
+/// `expected` must be contained in `actual`: maps by key (extra keys allowed), lists element
+/// by element (same length), except `cite`, which is compared as a set.
 fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
     match (expected, actual) {
         (Value::Object(want), Value::Object(have)) => {
@@ -238,6 +258,11 @@ fn matches(expected: &Value, actual: &Value, path: &str) -> Result<(), String> {
             }
             Ok(())
         }
+        (Value::Array(want), Value::Array(have)) if want.len() == have.len() => want
+            .iter()
+            .zip(have)
+            .enumerate()
+            .try_for_each(|(i, (w, h))| matches(w, h, &format!("{path}[{i}]"))),
         (w, h) if w == h => Ok(()),
         (w, h) => Err(format!(
             "`{}` is {h}; expected {w}",

@@ -24,6 +24,8 @@ pub enum ServiceError {
         field: &'static str,
         message: String,
     },
+    #[error("`{field}`: {message}")]
+    BadInput { field: &'static str, message: String },
     #[error("`{field}` {message}")]
     BadQuery {
         field: &'static str,
@@ -31,6 +33,22 @@ pub enum ServiceError {
     },
     #[error("no ticket `{0}`")]
     TicketNotFound(String),
+    #[error("this Idempotency-Key was used for ticket `{ticket}` with a different body")]
+    IdempotencyConflict { ticket: String },
+    #[error("`{action}` is not allowed while the ticket is `{status}`")]
+    ActionNotAllowed {
+        action: &'static str,
+        status: &'static str,
+        allowed: Vec<&'static str>,
+    },
+    #[error("policy `{policy}` defines no `{hook}` hook, so `{action}` cannot be decided")]
+    NoRule {
+        policy: String,
+        hook: &'static str,
+        action: &'static str,
+    },
+    #[error("ticket `{0}` kept changing while this action was decided; try again")]
+    Contended(String),
     #[error(transparent)]
     Decision(#[from] DecisionError),
     #[error("no policy set is active")]

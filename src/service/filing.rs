@@ -10,14 +10,24 @@ use uuid::Uuid;
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry, genesis_hash};
 use crate::domain::{NewTicket, Rejection, Status, UnitRef, format_instant, to_micros};
-use crate::policy::{AcceptOutcome, CompiledSet, Decision, DecisionError, Hook, policy_ticket};
-use crate::store::TicketRow;
+use crate::policy::{
+    AcceptOutcome, CompiledSet, Decision, DecisionError, Hook, TimeLimits, policy_ticket,
+};
+use crate::store::{Filed, TicketRow};
+use super::clocks::clock_rows;
+use sha2::{Digest, Sha256};
 
 /// Clock skew tolerated between a hotline centre and this server.
 const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
 const MAX_CONTENT_CHARS: usize = 20_000;
 const MAX_NAME_CHARS: usize = 100;
 const MAX_PHONE_CHARS: usize = 32;
+
+/// A filed ticket, and whether an idempotent retry found it already filed.
+pub struct Filing {
+    pub ticket: TicketView,
+    pub replayed: bool,
+}
 
 /// What the policy decided for a new ticket, before anything is stored.
 struct Outcome {
@@ -28,6 +38,7 @@ struct Outcome {
     deadlines: BTreeMap<String, String>,
     resolve_due: Option<i64>,
     rejection: Option<Rejection>,
+    limits: Option<TimeLimits>,
 }
 
 fn validate(
@@ -100,7 +111,7 @@ fn validate(
     Ok(())
 }
 
-fn invalid_output(set: &CompiledSet, hook: Hook, message: String) -> ServiceError {
+pub(super) fn invalid_output(set: &CompiledSet, hook: Hook, message: String) -> ServiceError {
     ServiceError::Decision(DecisionError::InvalidOutput {
         policy: set.id().to_owned(),
         hook: hook.name(),
@@ -108,7 +119,7 @@ fn invalid_output(set: &CompiledSet, hook: Hook, message: String) -> ServiceErro
     })
 }
 
-fn unit_ref(set: &CompiledSet, hook: Hook, id: &str) -> Result<UnitRef, ServiceError> {
+pub(super) fn unit_ref(set: &CompiledSet, hook: Hook, id: &str) -> Result<UnitRef, ServiceError> {
     set.unit(id).map(|u| u.to_ref()).ok_or_else(|| {
         invalid_output(
             set,
@@ -132,6 +143,7 @@ fn decide(set: &CompiledSet, ticket: &Value) -> Result<(Vec<Decision>, Outcome),
         deadlines: BTreeMap::new(),
         resolve_due: None,
         rejection: None,
+        limits: None,
     };
     match accepted {
         AcceptOutcome::Rejected { reason, redirect } => {
@@ -191,13 +203,14 @@ fn decide(set: &CompiledSet, ticket: &Value) -> Result<(Vec<Decision>, Outcome),
             )
         })
         .collect();
+    outcome.limits = Some(limits);
     outcome.lead = Some(lead);
     outcome.assist = assist;
     outcome.mode = Some(route.mode.as_str().to_owned());
     Ok((vec![accept, routing, timing], outcome))
 }
 
-fn decision_entry(ticket_id: &str, at: i64, d: &Decision) -> TrailEntry {
+pub(super) fn decision_entry(ticket_id: &str, at: i64, d: &Decision) -> TrailEntry {
     TrailEntry {
         ticket_id: ticket_id.to_owned(),
         seq: 0,
@@ -234,15 +247,18 @@ fn seal_chain(ticket_id: &str, entries: Vec<TrailEntry>) -> Vec<TrailEntry> {
 }
 
 impl Service {
-    /// Files a ticket: decides it by its jurisdiction's policy and stores ticket and trail
-    /// atomically. `actor` names who filed it, for the trail.
+    /// Files a ticket: decides it by its jurisdiction's policy and stores ticket, trail and
+    /// clocks atomically. `actor` names who filed it, for the trail. With an idempotency key
+    /// seen before, answers the ticket filed then (`replayed`), or refuses another body.
     #[tracing::instrument(name = "file_ticket", skip_all, fields(jurisdiction = %request.jurisdiction, ticket))]
     pub fn file_ticket(
         &self,
         actor: &str,
         mut request: NewTicket,
+        idempotency_key: Option<&str>,
         now: DateTime<Utc>,
-    ) -> Result<TicketView, ServiceError> {
+    ) -> Result<Filing, ServiceError> {
+        let body_hash = hex::encode(Sha256::digest(json!(request).to_string()));
         let set = self.served_set(&request.jurisdiction)?;
         validate(&request, &set, now)?;
         request.flags.sort();
@@ -308,9 +324,31 @@ impl Service {
             policy_version: set.version().to_owned(),
             created_at: at,
             updated_at: at,
+            revision: 0,
         };
-        self.store.insert_ticket(&row, &trail)?;
+        let clocks = match (&outcome.limits, &outcome.lead) {
+            (Some(limits), Some(lead)) => {
+                clock_rows(&id, lead, &outcome.assist, limits, row.provisional, at)
+            }
+            _ => vec![],
+        };
+        let key = idempotency_key.map(|k| (k, body_hash.as_str()));
+        match self.store.insert_ticket(&row, &trail, &clocks, key)? {
+            Filed::Created => {}
+            Filed::Replayed(existing) => {
+                return Ok(Filing {
+                    ticket: self.ticket(&existing)?,
+                    replayed: true,
+                });
+            }
+            Filed::KeyConflict(existing) => {
+                return Err(ServiceError::IdempotencyConflict { ticket: existing });
+            }
+        }
         tracing::info!(status = %row.status, lead = row.lead_unit_id.as_deref().unwrap_or("-"), "ticket filed");
-        TicketView::from_row(row, Some(&trail))
+        Ok(Filing {
+            ticket: TicketView::from_row(row, Some(&trail))?,
+            replayed: false,
+        })
     }
 }

@@ -1,8 +1,11 @@
 //! Use cases. Each reads top to bottom: validate, decide through the policy, write state and
 //! trail in one transaction, answer with a view.
 
+mod actions;
+mod clocks;
 mod error;
 mod filing;
+mod sweep;
 mod queries;
 mod views;
 
@@ -12,7 +15,10 @@ use std::sync::{Arc, Mutex};
 use chrono::Utc;
 
 pub use error::ServiceError;
+pub use actions::ActionOutcome;
+pub use filing::Filing;
 pub use queries::TicketQuery;
+pub use sweep::{FiredAction, FiredClock, NotificationPage};
 pub use views::{DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView};
 
 use crate::policy::{CompiledSet, PolicyStatus, Registry, SetStatus};

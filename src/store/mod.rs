@@ -3,8 +3,12 @@
 mod connection;
 mod rows;
 mod schema;
+mod lifecycle;
 mod tickets;
 
 pub use connection::{DatabaseUrl, Store, StoreError};
-pub use rows::{PolicyVersionRow, TicketRow};
-pub use tickets::TicketFilter;
+pub use lifecycle::{Guard, TicketWrite};
+pub use rows::{
+    DeadlineRow, NewNotification, NotificationRow, PolicyVersionRow, TicketRow, TicketUpdate,
+};
+pub use tickets::{Filed, TicketFilter};

@@ -1,6 +1,6 @@
 use diesel::prelude::*;
 
-use super::schema::{policy_versions, tickets, trail_entries};
+use super::schema::{deadlines, notifications, policy_versions, tickets, trail_entries};
 use crate::audit::{EntryKind, TrailEntry};
 
 /// A ticket as stored. JSON columns hold text; the service layer gives them types.
@@ -32,6 +32,67 @@ pub struct TicketRow {
     pub policy_version: String,
     pub created_at: i64,
     pub updated_at: i64,
+    pub revision: i64,
+}
+
+/// What an action changes on a ticket.
+#[derive(Debug, Clone, PartialEq, AsChangeset)]
+#[diesel(table_name = tickets)]
+#[diesel(treat_none_as_null = true)]
+pub struct TicketUpdate {
+    pub status: String,
+    pub lead_unit_id: Option<String>,
+    pub lead_unit_name: Option<String>,
+    pub assist_units: String,
+    pub deadlines: String,
+    pub resolve_due: Option<i64>,
+    pub provisional: bool,
+    pub updated_at: i64,
+}
+
+/// One clock of one unit on one ticket.
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[diesel(table_name = deadlines)]
+#[diesel(treat_none_as_null = true)]
+pub struct DeadlineRow {
+    pub ticket_id: String,
+    pub clock: String,
+    pub unit_id: String,
+    pub due: i64,
+    pub state: String,
+    pub provisional: bool,
+    pub next_sweep_at: Option<i64>,
+    pub updated_at: i64,
+}
+
+/// A fired action, for deployments to deliver (SMS, e-mail, WeChat…).
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct NotificationRow {
+    pub id: i64,
+    pub ticket_id: String,
+    pub clock: String,
+    pub kind: String,
+    pub to_unit_id: Option<String>,
+    pub to_unit_name: Option<String>,
+    pub channel: Option<String>,
+    pub cite: String,
+    pub note: Option<String>,
+    pub created_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Insertable)]
+#[diesel(table_name = notifications)]
+pub struct NewNotification {
+    pub ticket_id: String,
+    pub clock: String,
+    pub kind: String,
+    pub to_unit_id: Option<String>,
+    pub to_unit_name: Option<String>,
+    pub channel: Option<String>,
+    pub cite: String,
+    pub note: Option<String>,
+    pub created_at: i64,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

@@ -27,6 +27,44 @@ diesel::table! {
         policy_version -> Text,
         created_at -> BigInt,
         updated_at -> BigInt,
+        revision -> BigInt,
+    }
+}
+
+diesel::table! {
+    deadlines (ticket_id, clock, unit_id) {
+        ticket_id -> Text,
+        clock -> Text,
+        unit_id -> Text,
+        due -> BigInt,
+        state -> Text,
+        provisional -> Bool,
+        next_sweep_at -> Nullable<BigInt>,
+        updated_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    notifications (id) {
+        id -> BigInt,
+        ticket_id -> Text,
+        clock -> Text,
+        kind -> Text,
+        to_unit_id -> Nullable<Text>,
+        to_unit_name -> Nullable<Text>,
+        channel -> Nullable<Text>,
+        cite -> Text,
+        note -> Nullable<Text>,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (key) {
+        key -> Text,
+        body_hash -> Text,
+        ticket_id -> Text,
+        created_at -> BigInt,
     }
 }
 
@@ -61,4 +99,12 @@ diesel::table! {
 }
 
 diesel::joinable!(trail_entries -> tickets (ticket_id));
-diesel::allow_tables_to_appear_in_same_query!(tickets, trail_entries, policy_versions);
+diesel::joinable!(deadlines -> tickets (ticket_id));
+diesel::allow_tables_to_appear_in_same_query!(
+    tickets,
+    trail_entries,
+    policy_versions,
+    deadlines,
+    notifications,
+    idempotency_keys
+);

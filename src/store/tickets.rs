@@ -2,12 +2,22 @@ use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 
 use super::connection::{Store, StoreError};
-use super::rows::{PolicyVersionRow, TicketRow, TrailRow};
-use super::schema::{policy_versions, tickets, trail_entries};
+use super::rows::{DeadlineRow, PolicyVersionRow, TicketRow, TrailRow};
+use super::schema::{deadlines, idempotency_keys, policy_versions, tickets, trail_entries};
 use crate::audit::TrailEntry;
 
 /// Statuses in which a passed `resolve` deadline counts as overdue.
 const OPEN_STATUSES: &[&str] = &["dispatched", "signed", "in_progress", "reopened"];
+
+/// What filing with an idempotency key came to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Filed {
+    Created,
+    /// The key was used before with the same body: that ticket.
+    Replayed(String),
+    /// The key was used before with another body.
+    KeyConflict(String),
+}
 
 /// `GET /api/v1/tickets` filters, already validated.
 #[derive(Debug, Clone, Default)]
@@ -22,22 +32,53 @@ pub struct TicketFilter {
 }
 
 impl Store {
-    /// Writes a new ticket and its first trail entries in one immediate transaction.
+    /// Writes a new ticket, its first trail entries and its clocks in one immediate
+    /// transaction. With an idempotency key already used, writes nothing and says for which
+    /// ticket, and whether the body was the same.
     #[tracing::instrument(skip_all, fields(ticket = %ticket.id))]
     pub fn insert_ticket(
         &self,
         ticket: &TicketRow,
         trail: &[TrailEntry],
-    ) -> Result<(), StoreError> {
+        clocks: &[DeadlineRow],
+        idempotency: Option<(&str, &str)>,
+    ) -> Result<Filed, StoreError> {
         let rows: Vec<TrailRow> = trail.iter().map(TrailRow::from).collect();
         self.write(|conn| {
+            if let Some((key, body_hash)) = idempotency {
+                let seen: Option<(String, String)> = idempotency_keys::table
+                    .find(key)
+                    .select((idempotency_keys::body_hash, idempotency_keys::ticket_id))
+                    .first(conn)
+                    .optional()?;
+                if let Some((hash, id)) = seen {
+                    return Ok(if hash == body_hash {
+                        Filed::Replayed(id)
+                    } else {
+                        Filed::KeyConflict(id)
+                    });
+                }
+            }
             diesel::insert_into(tickets::table)
                 .values(ticket)
                 .execute(conn)?;
             diesel::insert_into(trail_entries::table)
                 .values(&rows)
                 .execute(conn)?;
-            Ok(())
+            diesel::insert_into(deadlines::table)
+                .values(clocks)
+                .execute(conn)?;
+            if let Some((key, body_hash)) = idempotency {
+                diesel::insert_into(idempotency_keys::table)
+                    .values((
+                        idempotency_keys::key.eq(key),
+                        idempotency_keys::body_hash.eq(body_hash),
+                        idempotency_keys::ticket_id.eq(&ticket.id),
+                        idempotency_keys::created_at.eq(ticket.created_at),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(Filed::Created)
         })
     }
 

@@ -1,0 +1,4 @@
+DROP TABLE idempotency_keys;
+DROP TABLE notifications;
+DROP TABLE deadlines;
+ALTER TABLE tickets DROP COLUMN revision;

@@ -1,0 +1,61 @@
+use actix_web::{HttpResponse, web};
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::{ApiError, AppState, Caller};
+use crate::service::ServiceError;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SweepRequest {
+    #[serde(default)]
+    now: Option<DateTime<FixedOffset>>,
+}
+
+/// `POST /api/v1/admin/sweep` — runs the deadline sweep as of `now` (default: now).
+pub async fn sweep(
+    _caller: Caller,
+    state: web::Data<AppState>,
+    body: Option<web::Json<Value>>,
+) -> Result<HttpResponse, ApiError> {
+    let request: SweepRequest = match body.map(web::Json::into_inner) {
+        None | Some(Value::Null) => SweepRequest::default(),
+        Some(value) => serde_path_to_error::deserialize(value).map_err(ApiError::invalid_field)?,
+    };
+    let now = request.now.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let fired = state.run(move |service| service.sweep(now)).await?;
+    Ok(HttpResponse::Ok().json(json!({"fired": fired})))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NotificationQuery {
+    #[serde(default)]
+    after: Option<i64>,
+    #[serde(default)]
+    limit: Option<i64>,
+}
+
+const MAX_PAGE: i64 = 500;
+
+/// `GET /api/v1/notifications?after=` — the outbox of fired actions, oldest first.
+pub async fn notifications(
+    _caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<NotificationQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let after = query.after.unwrap_or(0);
+    let limit = query.limit.unwrap_or(100);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ServiceError::BadQuery {
+            field: "limit",
+            message: format!("must be between 1 and {MAX_PAGE}"),
+        }
+        .into());
+    }
+    let page = state
+        .run(move |service| service.notifications(after, limit))
+        .await?;
+    Ok(HttpResponse::Ok().json(page))
+}
