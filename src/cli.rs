@@ -74,7 +74,10 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         source,
     })?;
     if settings.sweep_interval > 0 {
-        spawn_sweeper(Arc::clone(&service), Duration::from_secs(settings.sweep_interval));
+        spawn_sweeper(
+            Arc::clone(&service),
+            Duration::from_secs(settings.sweep_interval),
+        );
     }
     let auth = AuthConfig::new(settings.admin_token.as_deref());
     if settings.admin_token.is_none() {
@@ -113,7 +116,9 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, CliError> {
     let store = Store::open(&settings.database)?;
     let registry = Arc::new(Registry::load(paths(&settings), only)?);
     let service = Service::new(registry, store);
-    let now = args.now.map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
+    let now = args
+        .now
+        .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
     let fired = service.sweep(now)?;
     println!("{}", serde_json::json!({ "fired": fired }));
     Ok(ExitCode::SUCCESS)

@@ -55,7 +55,12 @@ pub struct SweepArgs {
     #[arg(long, value_name = "T")]
     pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Sweep only these policy sets (comma-separated ids).
-    #[arg(long, env = "JIESU_JURISDICTIONS", value_delimiter = ',', value_name = "A,B")]
+    #[arg(
+        long,
+        env = "JIESU_JURISDICTIONS",
+        value_delimiter = ',',
+        value_name = "A,B"
+    )]
     pub jurisdictions: Option<Vec<String>>,
     #[command(flatten)]
     pub common: CommonArgs,

@@ -158,11 +158,22 @@ mod tests {
             (Dispatched, Sign | Return)
                 | (
                     Signed,
-                    Contact | Intervene | Feedback | Return | RequestExtension | RequestTermination | Resolve
+                    Contact
+                        | Intervene
+                        | Feedback
+                        | Return
+                        | RequestExtension
+                        | RequestTermination
+                        | Resolve
                 )
                 | (
                     InProgress | Reopened,
-                    Contact | Intervene | Feedback | RequestExtension | RequestTermination | Resolve
+                    Contact
+                        | Intervene
+                        | Feedback
+                        | RequestExtension
+                        | RequestTermination
+                        | Resolve
                 )
                 | (Resolved, Revisit)
         )
@@ -188,23 +199,58 @@ mod tests {
 
     #[test]
     fn final_statuses_allow_nothing() {
-        for status in [Status::Rejected, Status::Answered, Status::Closed, Status::Terminated] {
+        for status in [
+            Status::Rejected,
+            Status::Answered,
+            Status::Closed,
+            Status::Terminated,
+        ] {
             assert!(allowed_actions(status).is_empty(), "{}", status.as_str());
         }
     }
 
     #[test]
     fn where_each_allowed_action_leads() {
-        assert_eq!(status_after(Status::Dispatched, Action::Sign), Status::Signed);
-        assert_eq!(status_after(Status::Signed, Action::Contact), Status::InProgress);
-        assert_eq!(status_after(Status::Reopened, Action::Feedback), Status::InProgress);
-        assert_eq!(status_after(Status::Signed, Action::Return), Status::Dispatched);
-        assert_eq!(status_after(Status::InProgress, Action::RequestExtension), Status::InProgress);
-        assert_eq!(status_after(Status::Signed, Action::RequestExtension), Status::Signed);
-        assert_eq!(status_after(Status::InProgress, Action::RequestTermination), Status::Terminated);
-        assert_eq!(status_after(Status::InProgress, Action::Resolve), Status::Resolved);
+        assert_eq!(
+            status_after(Status::Dispatched, Action::Sign),
+            Status::Signed
+        );
+        assert_eq!(
+            status_after(Status::Signed, Action::Contact),
+            Status::InProgress
+        );
+        assert_eq!(
+            status_after(Status::Reopened, Action::Feedback),
+            Status::InProgress
+        );
+        assert_eq!(
+            status_after(Status::Signed, Action::Return),
+            Status::Dispatched
+        );
+        assert_eq!(
+            status_after(Status::InProgress, Action::RequestExtension),
+            Status::InProgress
+        );
+        assert_eq!(
+            status_after(Status::Signed, Action::RequestExtension),
+            Status::Signed
+        );
+        assert_eq!(
+            status_after(Status::InProgress, Action::RequestTermination),
+            Status::Terminated
+        );
+        assert_eq!(
+            status_after(Status::InProgress, Action::Resolve),
+            Status::Resolved
+        );
         assert_eq!(status_after_revisit(RevisitOutcome::Close), Status::Closed);
-        assert_eq!(status_after_revisit(RevisitOutcome::Reopen), Status::Reopened);
-        assert_eq!(status_after_revisit(RevisitOutcome::Reverify), Status::Reopened);
+        assert_eq!(
+            status_after_revisit(RevisitOutcome::Reopen),
+            Status::Reopened
+        );
+        assert_eq!(
+            status_after_revisit(RevisitOutcome::Reverify),
+            Status::Reopened
+        );
     }
 }

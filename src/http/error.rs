@@ -152,10 +152,10 @@ impl From<ServiceError> for ApiError {
                 message,
             )
             .with_details(json!({"ticket": ticket})),
-            ServiceError::ActionNotAllowed { status, allowed, .. } => {
-                Self::new(StatusCode::CONFLICT, "action_not_allowed", message)
-                    .with_details(json!({"status": status, "allowed": allowed}))
-            }
+            ServiceError::ActionNotAllowed {
+                status, allowed, ..
+            } => Self::new(StatusCode::CONFLICT, "action_not_allowed", message)
+                .with_details(json!({"status": status, "allowed": allowed})),
             ServiceError::NoRule { hook, .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "no_rule", message)
                     .with_details(json!({"hook": hook}))

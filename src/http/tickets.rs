@@ -22,7 +22,9 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .ok_or_else(|| {
             ApiError::bad_request(
                 "invalid_header",
-                format!("Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"),
+                format!(
+                    "Idempotency-Key must be 1 to {MAX_IDEMPOTENCY_KEY} visible ASCII characters"
+                ),
             )
         })?;
     Ok(Some(key.to_owned()))
@@ -96,7 +98,10 @@ fn object_body(body: web::Json<Value>) -> Result<Value, ApiError> {
     if body.is_object() {
         Ok(body)
     } else {
-        Err(ApiError::bad_request("invalid_body", "the body must be a JSON object"))
+        Err(ApiError::bad_request(
+            "invalid_body",
+            "the body must be a JSON object",
+        ))
     }
 }
 

@@ -185,7 +185,10 @@ impl Decision {
     }
 }
 
-fn instants_of(output: &Value, key: &str) -> Result<BTreeMap<DeadlineName, DateTime<FixedOffset>>, String> {
+fn instants_of(
+    output: &Value,
+    key: &str,
+) -> Result<BTreeMap<DeadlineName, DateTime<FixedOffset>>, String> {
     let Some(value) = output.get(key) else {
         return Ok(BTreeMap::new());
     };

@@ -158,7 +158,15 @@ fn location_error(path: &Path, message: String) -> PolicyError {
 }
 
 /// Ticket fields that exist after filing (what actions and sweeps see), beside the filing's.
-const STATE_FIELDS: &[&str] = &["status", "lead", "assist", "mode", "deadlines", "missed", "dispatched_at"];
+const STATE_FIELDS: &[&str] = &[
+    "status",
+    "lead",
+    "assist",
+    "mode",
+    "deadlines",
+    "missed",
+    "dispatched_at",
+];
 
 fn golden_ticket(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<Value, String> {
     let mut fields = table_to_json(&case.ticket);
@@ -203,13 +211,21 @@ fn run_case(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<(), St
         let arg = match *param {
             "ticket" => Some(golden_ticket(set, case, index)?),
             // Review hooks get the whole action request, as the server hands it over.
-            "request" | "reply" | "feedback" => case.request.as_ref().map(golden_request).transpose()?,
+            "request" | "reply" | "feedback" => {
+                case.request.as_ref().map(golden_request).transpose()?
+            }
             "clock" => case.clock.as_ref().map(table_to_json),
-            "history" => Some(Value::Array(case.history.iter().map(table_to_json).collect())),
+            "history" => Some(Value::Array(
+                case.history.iter().map(table_to_json).collect(),
+            )),
             _ => None,
         };
         args.push(arg.ok_or_else(|| {
-            format!("hook `{}` takes {}: give `{param}` as a table", hook.name(), hook.params().join(", "))
+            format!(
+                "hook `{}` takes {}: give `{param}` as a table",
+                hook.name(),
+                hook.params().join(", ")
+            )
         })?);
     }
     match (set.decide(hook, &args), &case.expect_error) {

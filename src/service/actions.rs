@@ -6,7 +6,9 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::clocks::{CANCELLED, MET, MISSED, OPEN, WARNED, clock_rows, lead_deadlines_json, policy_view};
+use super::clocks::{
+    CANCELLED, MET, MISSED, OPEN, WARNED, clock_rows, lead_deadlines_json, policy_view,
+};
 use super::filing::{decision_entry, invalid_output, unit_ref};
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry};
@@ -97,7 +99,11 @@ fn validate(request: &ActionRequest, now: DateTime<Utc>) -> Result<(), ServiceEr
     }
     match request.criteria_vocabulary() {
         Some(known) => {
-            if let Some(bad) = request.criteria.iter().find(|c| !known.contains(&c.as_str())) {
+            if let Some(bad) = request
+                .criteria
+                .iter()
+                .find(|c| !known.contains(&c.as_str()))
+            {
                 return Err(ServiceError::BadInput {
                     field: "criteria",
                     message: format!("`{bad}` is not one of {}", known.join(", ")),
@@ -105,7 +111,10 @@ fn validate(request: &ActionRequest, now: DateTime<Utc>) -> Result<(), ServiceEr
             }
         }
         None if !request.criteria.is_empty() => {
-            return invalid("criteria", format!("do not apply to `{}`", request.action.as_str()));
+            return invalid(
+                "criteria",
+                format!("do not apply to `{}`", request.action.as_str()),
+            );
         }
         None => {}
     }
@@ -154,8 +163,9 @@ impl Service {
             .store
             .ticket(ticket_id)?
             .ok_or_else(|| ServiceError::TicketNotFound(ticket_id.to_owned()))?;
-        let status = Status::parse(&row.status)
-            .ok_or_else(|| StoreError::Corrupt(format!("ticket `{ticket_id}` status `{}`", row.status)))?;
+        let status = Status::parse(&row.status).ok_or_else(|| {
+            StoreError::Corrupt(format!("ticket `{ticket_id}` status `{}`", row.status))
+        })?;
         if !is_allowed(status, request.action) {
             return Err(ServiceError::ActionNotAllowed {
                 action: request.action.as_str(),
@@ -203,7 +213,8 @@ impl Service {
                 });
             }
             let decision = set.decide(hook, &[ticket.clone(), request_json.clone()])?;
-            verdict_of = verdict(hook, &decision.output).map_err(|m| invalid_output(&set, hook, m))?;
+            verdict_of =
+                verdict(hook, &decision.output).map_err(|m| invalid_output(&set, hook, m))?;
             change.decisions.push(decision);
         }
 
@@ -213,13 +224,39 @@ impl Service {
                 Some(outcome) => status_after_revisit(outcome),
                 None => status_after(status, request.action),
             };
-            self.apply_effects(&set, &row, &ticket, &clocks, request.action, &verdict_of, at, now_us, &mut change)?;
-            settle_clocks(&row, &clocks, request.action, new_status, at, now_us, &mut change.clocks);
+            self.apply_effects(
+                &set,
+                &row,
+                &ticket,
+                &clocks,
+                request.action,
+                &verdict_of,
+                at,
+                now_us,
+                &mut change,
+            )?;
+            settle_clocks(
+                &row,
+                &clocks,
+                request.action,
+                new_status,
+                at,
+                now_us,
+                &mut change.clocks,
+            );
             change.update.status = new_status.as_str().to_owned();
         }
 
-        let cite: Vec<String> = change.decisions.first().map(|d| d.cite.clone()).unwrap_or_default();
-        let outcome = if verdict_of.allowed { "allowed" } else { "denied" };
+        let cite: Vec<String> = change
+            .decisions
+            .first()
+            .map(|d| d.cite.clone())
+            .unwrap_or_default();
+        let outcome = if verdict_of.allowed {
+            "allowed"
+        } else {
+            "denied"
+        };
         let event = TrailEntry {
             ticket_id: ticket_id.to_owned(),
             seq: 0,
@@ -240,7 +277,12 @@ impl Service {
             hash: String::new(),
         };
         let trail = std::iter::once(event)
-            .chain(change.decisions.iter().map(|d| decision_entry(ticket_id, now_us, d)))
+            .chain(
+                change
+                    .decisions
+                    .iter()
+                    .map(|d| decision_entry(ticket_id, now_us, d)),
+            )
             .collect();
         let write = TicketWrite {
             ticket_id: ticket_id.to_owned(),
@@ -264,7 +306,10 @@ impl Service {
 
     /// What an allowed action changes beyond the status: a new lead (return), a later
     /// `resolve` (extension), or a fresh schedule (re-dispatch, redo after a revisit).
-    #[allow(clippy::too_many_arguments, reason = "one call site; the pieces are the action's context")]
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one call site; the pieces are the action's context"
+    )]
     fn apply_effects(
         &self,
         set: &CompiledSet,
@@ -277,22 +322,34 @@ impl Service {
         now_us: i64,
         change: &mut Change,
     ) -> Result<(), ServiceError> {
-        let review = change.decisions.first().map(|d| d.output.clone()).unwrap_or(Value::Null);
+        let review = change
+            .decisions
+            .first()
+            .map(|d| d.output.clone())
+            .unwrap_or(Value::Null);
         let current_lead = match (&row.lead_unit_id, &row.lead_unit_name) {
-            (Some(id), Some(name)) => Some(UnitRef { id: id.clone(), name: name.clone() }),
+            (Some(id), Some(name)) => Some(UnitRef {
+                id: id.clone(),
+                name: name.clone(),
+            }),
             _ => None,
         };
         let assist: Vec<UnitRef> = serde_json::from_str(&row.assist_units).unwrap_or_default();
         let reschedule_for = match (action, verdict.revisit) {
             (Action::Return, _) => {
                 let to = review.get("to").and_then(Value::as_str).ok_or_else(|| {
-                    invalid_output(set, Hook::ReviewReturn, "an allowed return must name `to`, the unit it goes to".into())
+                    invalid_output(
+                        set,
+                        Hook::ReviewReturn,
+                        "an allowed return must name `to`, the unit it goes to".into(),
+                    )
                 })?;
                 Some((unit_ref(set, Hook::ReviewReturn, to)?, vec![]))
             }
-            (Action::Revisit, Some(RevisitOutcome::Reopen | RevisitOutcome::Reverify | RevisitOutcome::Supervise)) => {
-                current_lead.clone().map(|lead| (lead, assist.clone()))
-            }
+            (
+                Action::Revisit,
+                Some(RevisitOutcome::Reopen | RevisitOutcome::Reverify | RevisitOutcome::Supervise),
+            ) => current_lead.clone().map(|lead| (lead, assist.clone())),
             (Action::RequestExtension, _) => {
                 let resolve = instant_field(&review, "resolve")
                     .map_err(|m| invalid_output(set, Hook::ReviewExtension, m))?;
@@ -300,7 +357,12 @@ impl Service {
                 if let Some(lead) = &current_lead {
                     let mut deadlines: serde_json::Map<String, Value> =
                         serde_json::from_str(&row.deadlines).unwrap_or_default();
-                    deadlines.insert("resolve".into(), json!(format_instant(resolve.with_timezone(&set.manifest().offset))));
+                    deadlines.insert(
+                        "resolve".into(),
+                        json!(format_instant(
+                            resolve.with_timezone(&set.manifest().offset)
+                        )),
+                    );
                     change.update.deadlines = Value::Object(deadlines).to_string();
                     change.update.resolve_due = Some(due);
                     let provisional = clocks.iter().any(|c| c.provisional);
@@ -325,7 +387,11 @@ impl Service {
         // Re-dispatch and redo start a fresh schedule from this moment: cancel the old clocks.
         for old in clocks.iter().filter(|c| c.state != MET) {
             change.clocks.push(DeadlineRow {
-                state: if old.state == MISSED { MISSED.into() } else { CANCELLED.into() },
+                state: if old.state == MISSED {
+                    MISSED.into()
+                } else {
+                    CANCELLED.into()
+                },
                 next_sweep_at: None,
                 updated_at: now_us,
                 ..old.clone()
@@ -340,9 +406,19 @@ impl Service {
         let limits = timing
             .time_limits()
             .map_err(|m| invalid_output(set, Hook::TimeLimits, m))?;
-        change.clocks.extend(clock_rows(&row.id, &lead, &assist, &limits, timing.provisional, now_us));
+        change.clocks.extend(clock_rows(
+            &row.id,
+            &lead,
+            &assist,
+            &limits,
+            timing.provisional,
+            now_us,
+        ));
         change.update.deadlines = lead_deadlines_json(&limits, set.manifest().offset);
-        change.update.resolve_due = limits.deadlines.get(&DeadlineName::Resolve).map(|at| to_micros(*at));
+        change.update.resolve_due = limits
+            .deadlines
+            .get(&DeadlineName::Resolve)
+            .map(|at| to_micros(*at));
         change.update.provisional = timing.provisional;
         change.update.assist_units = json!(assist).to_string();
         change.update.lead_unit_id = Some(lead.id.clone());
@@ -365,7 +441,9 @@ fn settle_clocks(
 ) {
     let at_us = to_micros(at);
     let replaced = |c: &DeadlineRow, changes: &Vec<DeadlineRow>| {
-        changes.iter().any(|n| n.clock == c.clock && n.unit_id == c.unit_id)
+        changes
+            .iter()
+            .any(|n| n.clock == c.clock && n.unit_id == c.unit_id)
     };
     for clock in clocks {
         if replaced(clock, changes) {

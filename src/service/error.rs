@@ -25,7 +25,10 @@ pub enum ServiceError {
         message: String,
     },
     #[error("`{field}`: {message}")]
-    BadInput { field: &'static str, message: String },
+    BadInput {
+        field: &'static str,
+        message: String,
+    },
     #[error("`{field}` {message}")]
     BadQuery {
         field: &'static str,

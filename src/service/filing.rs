@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::clocks::clock_rows;
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry, genesis_hash};
 use crate::domain::{NewTicket, Rejection, Status, UnitRef, format_instant, to_micros};
@@ -14,7 +15,6 @@ use crate::policy::{
     AcceptOutcome, CompiledSet, Decision, DecisionError, Hook, TimeLimits, policy_ticket,
 };
 use crate::store::{Filed, TicketRow};
-use super::clocks::clock_rows;
 use sha2::{Digest, Sha256};
 
 /// Clock skew tolerated between a hotline centre and this server.

@@ -5,8 +5,8 @@ mod actions;
 mod clocks;
 mod error;
 mod filing;
-mod sweep;
 mod queries;
+mod sweep;
 mod views;
 
 use std::collections::HashSet;
@@ -14,8 +14,8 @@ use std::sync::{Arc, Mutex};
 
 use chrono::Utc;
 
-pub use error::ServiceError;
 pub use actions::ActionOutcome;
+pub use error::ServiceError;
 pub use filing::Filing;
 pub use queries::TicketQuery;
 pub use sweep::{FiredAction, FiredClock, NotificationPage};

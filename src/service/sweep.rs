@@ -54,7 +54,10 @@ fn read_verdict(set: &CompiledSet, decision: &Decision) -> Result<Verdict, Strin
     for (i, item) in listed.iter().enumerate() {
         let kind = item.get("kind").and_then(Value::as_str).unwrap_or_default();
         if !ACTION_KINDS.contains(&kind) {
-            return Err(format!("`actions[{i}].kind` must be one of {}", ACTION_KINDS.join(", ")));
+            return Err(format!(
+                "`actions[{i}].kind` must be one of {}",
+                ACTION_KINDS.join(", ")
+            ));
         }
         let to = match item.get("to").and_then(Value::as_str) {
             Some(id) => Some(
@@ -67,7 +70,10 @@ fn read_verdict(set: &CompiledSet, decision: &Decision) -> Result<Verdict, Strin
         actions.push(FiredAction {
             kind: kind.to_owned(),
             to,
-            channel: item.get("channel").and_then(Value::as_str).map(str::to_owned),
+            channel: item
+                .get("channel")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
             cite: decision.cite.clone(),
         });
         notes.push(item.get("note").and_then(Value::as_str).map(str::to_owned));
@@ -81,7 +87,11 @@ fn read_verdict(set: &CompiledSet, decision: &Decision) -> Result<Verdict, Strin
         ),
         Some(other) => return Err(format!("`next` is {other}, not an instant")),
     };
-    Ok(Verdict { actions, notes, next })
+    Ok(Verdict {
+        actions,
+        notes,
+        next,
+    })
 }
 
 impl Service {
@@ -89,7 +99,12 @@ impl Service {
     #[tracing::instrument(name = "sweep", skip(self))]
     pub fn sweep(&self, now: DateTime<Utc>) -> Result<Vec<FiredClock>, ServiceError> {
         let now_us = to_micros(now);
-        let served: Vec<String> = self.registry.active().iter().map(|s| s.id().to_owned()).collect();
+        let served: Vec<String> = self
+            .registry
+            .active()
+            .iter()
+            .map(|s| s.id().to_owned())
+            .collect();
         let mut fired = Vec::new();
         let mut looked = 0usize;
         loop {
@@ -110,7 +125,11 @@ impl Service {
         Ok(fired)
     }
 
-    fn sweep_clock(&self, clock: DeadlineRow, now: DateTime<Utc>) -> Result<Option<FiredClock>, ServiceError> {
+    fn sweep_clock(
+        &self,
+        clock: DeadlineRow,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FiredClock>, ServiceError> {
         let now_us = to_micros(now);
         let Some(was) = clock.next_sweep_at else {
             return Ok(None);
@@ -236,6 +255,9 @@ impl Service {
                        "at": DateTime::<Utc>::from_timestamp_micros(n.created_at).map(|t| t.to_rfc3339())})
             })
             .collect();
-        Ok(NotificationPage { notifications, next_after })
+        Ok(NotificationPage {
+            notifications,
+            next_after,
+        })
     }
 }

@@ -52,7 +52,10 @@ fn check_guard(conn: &mut SqliteConnection, write: &TicketWrite, now: i64) -> Qu
                     .filter(tickets::id.eq(&write.ticket_id))
                     .filter(tickets::revision.eq(revision)),
             )
-            .set((tickets::revision.eq(revision + 1), tickets::updated_at.eq(now)))
+            .set((
+                tickets::revision.eq(revision + 1),
+                tickets::updated_at.eq(now),
+            ))
             .execute(conn)?,
         },
         Guard::Sweep {
@@ -110,13 +113,19 @@ fn append_trail(
 impl Store {
     /// Applies a write if its guard still holds; `None` if it does not (retry or skip).
     #[tracing::instrument(skip_all, fields(ticket = %write.ticket_id))]
-    pub fn apply(&self, write: TicketWrite, now: i64) -> Result<Option<Vec<TrailEntry>>, StoreError> {
+    pub fn apply(
+        &self,
+        write: TicketWrite,
+        now: i64,
+    ) -> Result<Option<Vec<TrailEntry>>, StoreError> {
         self.write(|conn| {
             if !check_guard(conn, &write, now)? {
                 return Ok(None);
             }
             for row in &write.deadlines {
-                diesel::replace_into(deadlines::table).values(row).execute(conn)?;
+                diesel::replace_into(deadlines::table)
+                    .values(row)
+                    .execute(conn)?;
             }
             if !write.notifications.is_empty() {
                 diesel::insert_into(notifications::table)
@@ -162,7 +171,11 @@ impl Store {
             .load(&mut self.conn()?)?)
     }
 
-    pub fn notifications(&self, after: i64, limit: i64) -> Result<Vec<NotificationRow>, StoreError> {
+    pub fn notifications(
+        &self,
+        after: i64,
+        limit: i64,
+    ) -> Result<Vec<NotificationRow>, StoreError> {
         Ok(notifications::table
             .filter(notifications::id.gt(after))
             .order(notifications::id)

@@ -1,9 +1,9 @@
 //! Tickets, trails and policy versions in SQL (diesel). Every write is one transaction.
 
 mod connection;
+mod lifecycle;
 mod rows;
 mod schema;
-mod lifecycle;
 mod tickets;
 
 pub use connection::{DatabaseUrl, Store, StoreError};

@@ -1,0 +1,449 @@
+//! After filing: actions, reviews, sweeps and the outbox, over HTTP against the real binary
+//! (issue 3's acceptance).
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::collections::HashMap;
+
+use common::{Server, ServerOptions};
+use serde_json::{Value, json};
+
+fn complaint(received_at: &str) -> Value {
+    json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
+           "topic": "noise", "content": "夜间施工噪音", "received_at": received_at})
+}
+
+fn file(server: &Server, received_at: &str) -> String {
+    let (status, ticket) = server.post("/api/v1/tickets", &complaint(received_at));
+    assert_eq!(status, 201, "{ticket}");
+    ticket["id"].as_str().unwrap().to_owned()
+}
+
+fn act(server: &Server, id: &str, body: Value) -> (u16, Value) {
+    server.post(&format!("/api/v1/tickets/{id}/actions"), &body)
+}
+
+fn sweep(server: &Server, now: &str) -> Vec<Value> {
+    let (status, body) = server.post("/api/v1/admin/sweep", &json!({"now": now}));
+    assert_eq!(status, 200, "{body}");
+    body["fired"].as_array().unwrap().clone()
+}
+
+fn sign(server: &Server, id: &str) {
+    let (status, body) = act(
+        server,
+        id,
+        json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"}),
+    );
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["ticket"]["status"], "signed");
+}
+
+#[test]
+fn an_extension_is_allowed_only_two_working_days_ahead() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let id = file(&server, "2026-03-02T09:00:00+08:00");
+    let (_, ticket) = server.get(&format!("/api/v1/tickets/{id}"));
+    assert_eq!(ticket["deadlines"]["resolve"], "2026-03-30T09:00:00+08:00");
+    sign(&server, &id);
+
+    let late = json!({"action": "request_extension", "at": "2026-03-27T10:00:00+08:00",
+                      "reason": "需第三方检测", "evidence": ["application_form"], "working_days": 10});
+    let (status, denied) = act(&server, &id, late);
+    assert_eq!(status, 200, "{denied}");
+    assert_eq!(denied["outcome"], "denied");
+    assert_eq!(denied["cite"], json!(["AS-2.2"]));
+    assert!(
+        denied["reasons"][0]
+            .as_str()
+            .unwrap()
+            .contains("2 working days"),
+        "{denied}"
+    );
+    assert_eq!(
+        denied["ticket"]["deadlines"]["resolve"],
+        "2026-03-30T09:00:00+08:00"
+    );
+
+    let early = json!({"action": "request_extension", "at": "2026-03-25T10:00:00+08:00",
+                       "reason": "需第三方检测", "evidence": ["application_form"], "working_days": 10});
+    let (_, allowed) = act(&server, &id, early);
+    assert_eq!(allowed["outcome"], "allowed", "{allowed}");
+    assert_eq!(allowed["cite"], json!(["AS-2.2"]));
+    assert_eq!(
+        allowed["ticket"]["deadlines"]["resolve"],
+        "2026-04-14T09:00:00+08:00"
+    );
+    assert_eq!(
+        allowed["ticket"]["status"], "signed",
+        "an extension keeps the status"
+    );
+
+    // The moved deadline is what the sweeper now watches.
+    assert!(sweep(&server, "2026-04-01T10:00:00+08:00").is_empty());
+    assert_eq!(sweep(&server, "2026-04-14T10:00:00+08:00").len(), 1);
+}
+
+#[test]
+fn overdue_tickets_are_reminded_twice_then_escalated_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let id = file(&server, "2026-03-02T09:00:00+08:00");
+    sign(&server, &id);
+
+    assert!(
+        sweep(&server, "2026-03-30T08:00:00+08:00").is_empty(),
+        "not due yet"
+    );
+    let first = sweep(&server, "2026-03-30T10:00:00+08:00");
+    assert_eq!(first.len(), 1);
+    assert_eq!(first[0]["ticket"], id.as_str());
+    assert_eq!(first[0]["clock"], "resolve");
+    assert_eq!(
+        first[0]["actions"],
+        json!([{"kind": "remind", "to": {"id": "as-environment", "name": "市环保局"}, "cite": ["AS-5"]}])
+    );
+    assert!(
+        sweep(&server, "2026-03-30T10:00:00+08:00").is_empty(),
+        "the same sweep again fires nothing"
+    );
+    assert!(
+        sweep(&server, "2026-03-30T18:00:00+08:00").is_empty(),
+        "next look is a working day later"
+    );
+
+    let second = sweep(&server, "2026-03-31T10:00:00+08:00");
+    assert_eq!(second[0]["actions"][0]["kind"], "remind");
+    let third = sweep(&server, "2026-04-01T10:00:00+08:00");
+    let kinds: Vec<&str> = third[0]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["escalate", "notify"]);
+    assert_eq!(third[0]["actions"][0]["to"]["name"], "市民诉求督办中心");
+    assert!(
+        sweep(&server, "2026-05-01T10:00:00+08:00").is_empty(),
+        "escalated once, never again"
+    );
+
+    let (_, outbox) = server.get("/api/v1/notifications");
+    let fired: Vec<(&str, &str)> = outbox["notifications"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| {
+            (
+                n["kind"].as_str().unwrap(),
+                n["to"]["id"].as_str().unwrap_or("-"),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fired,
+        [
+            ("remind", "as-environment"),
+            ("remind", "as-environment"),
+            ("escalate", "as-supervision-centre"),
+            ("notify", "-")
+        ]
+    );
+    let after = outbox["next_after"].as_i64().unwrap();
+    let (_, rest) = server.get(&format!("/api/v1/notifications?after={after}"));
+    assert!(rest["notifications"].as_array().unwrap().is_empty());
+
+    let (_, trail) = server.get(&format!("/api/v1/tickets/{id}/trail"));
+    assert_eq!(trail["chain"]["valid"], true);
+    let overdue = trail["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["hook"] == "on_overdue")
+        .count();
+    assert_eq!(overdue, 3, "one recorded decision per sweep that fired");
+}
+
+#[test]
+fn resolve_then_a_satisfied_revisit_closes_the_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let id = file(&server, "2026-03-02T09:00:00+08:00");
+
+    let (status, early) = act(
+        &server,
+        &id,
+        json!({"action": "revisit", "satisfaction": "satisfied"}),
+    );
+    assert_eq!(status, 409, "{early}");
+    assert_eq!(early["error"]["code"], "action_not_allowed");
+    assert_eq!(
+        early["error"]["details"]["allowed"],
+        json!(["sign", "return"])
+    );
+
+    sign(&server, &id);
+    let (_, contact) = act(
+        &server,
+        &id,
+        json!({"action": "contact", "at": "2026-03-03T10:00:00+08:00"}),
+    );
+    assert_eq!(contact["ticket"]["status"], "in_progress");
+    let (_, no_result) = act(
+        &server,
+        &id,
+        json!({"action": "resolve", "reply": {"investigation": "x"}}),
+    );
+    assert_eq!(no_result["outcome"], "denied", "{no_result}");
+    assert_eq!(no_result["ticket"]["status"], "in_progress");
+    let (_, resolved) = act(
+        &server,
+        &id,
+        json!({"action": "resolve", "at": "2026-03-10T10:00:00+08:00",
+        "reply": {"verified": true, "result": "已责令停工", "resolution": "solved"}}),
+    );
+    assert_eq!(resolved["outcome"], "allowed", "{resolved}");
+    assert_eq!(resolved["ticket"]["status"], "resolved");
+    let (_, closed) = act(
+        &server,
+        &id,
+        json!({"action": "revisit", "satisfaction": "satisfied"}),
+    );
+    assert_eq!(closed["outcome"], "allowed");
+    assert_eq!(closed["cite"], json!(["AS-4"]));
+    assert_eq!(closed["ticket"]["status"], "closed");
+
+    let (status, after) = act(&server, &id, json!({"action": "sign"}));
+    assert_eq!(status, 409);
+    assert_eq!(after["error"]["details"]["allowed"], json!([]));
+    assert!(
+        sweep(&server, "2026-06-01T10:00:00+08:00").is_empty(),
+        "a closed ticket's clocks are stopped"
+    );
+}
+
+#[test]
+fn an_unsatisfied_revisit_reopens_for_on_site_verification_with_a_new_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let id = file(&server, "2026-03-02T09:00:00+08:00");
+    sign(&server, &id);
+    act(
+        &server,
+        &id,
+        json!({"action": "resolve", "at": "2026-03-10T10:00:00+08:00", "reply": {"result": "已处理"}}),
+    );
+    let (_, reopened) = act(
+        &server,
+        &id,
+        json!({"action": "revisit", "at": "2026-03-11T10:00:00+08:00", "satisfaction": "unsatisfied"}),
+    );
+    assert_eq!(reopened["ticket"]["status"], "reopened", "{reopened}");
+    assert_eq!(
+        reopened["ticket"]["lead_unit"]["id"], "as-environment",
+        "same unit"
+    );
+    assert_eq!(
+        reopened["ticket"]["deadlines"]["resolve"], "2026-04-09T10:00:00+08:00",
+        "20 working days from the revisit, across 清明"
+    );
+}
+
+#[test]
+fn a_return_goes_back_to_the_hotline_office_and_restarts_the_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let id = file(&server, "2026-03-02T09:00:00+08:00");
+    let (_, denied) = act(&server, &id, json!({"action": "return"}));
+    assert_eq!(denied["outcome"], "denied");
+    let (_, returned) = act(
+        &server,
+        &id,
+        json!({"action": "return", "at": "2026-03-02T11:00:00+08:00", "reason": "属交通噪音"}),
+    );
+    assert_eq!(returned["outcome"], "allowed", "{returned}");
+    assert_eq!(returned["ticket"]["status"], "dispatched");
+    assert_eq!(returned["ticket"]["lead_unit"]["id"], "as-hotline-office");
+    assert_eq!(
+        returned["ticket"]["deadlines"]["resolve"],
+        "2026-03-30T11:00:00+08:00"
+    );
+    let fired = sweep(&server, "2026-03-30T10:00:00+08:00");
+    assert!(
+        fired.is_empty(),
+        "the old unit's clock was cancelled: {fired:?}"
+    );
+}
+
+#[test]
+fn bad_actions_are_refused_without_a_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let id = file(&server, "2026-03-02T09:00:00+08:00");
+    let (status, unknown) = act(&server, &id, json!({"action": "teleport"}));
+    assert_eq!(status, 400);
+    assert_eq!(unknown["error"]["code"], "invalid_field");
+    let (status, missing) = act(&server, "no-such-ticket", json!({"action": "sign"}));
+    assert_eq!(status, 404, "{missing}");
+    let (status, criteria) = act(
+        &server,
+        &id,
+        json!({"action": "sign", "criteria": ["other"]}),
+    );
+    assert_eq!(status, 422, "{criteria}");
+    let (status, bad_code) = server.post(
+        &format!("/api/v1/tickets/{id}/actions"),
+        &json!({"action": "request_extension", "criteria": ["bribery"]}),
+    );
+    assert_eq!(status, 400, "{bad_code}");
+    let (_, trail) = server.get(&format!("/api/v1/tickets/{id}/trail"));
+    assert_eq!(
+        trail["entries"].as_array().unwrap().len(),
+        4,
+        "only the filing is recorded"
+    );
+}
+
+#[test]
+fn an_idempotency_key_files_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let body = complaint("2026-03-02T09:00:00+08:00").to_string();
+    let key = [("Idempotency-Key", "centre-42-call-7")];
+    let (first_status, first) = server.post_raw("/api/v1/tickets", &body, &key);
+    let (again_status, again) = server.post_raw("/api/v1/tickets", &body, &key);
+    assert_eq!((first_status, again_status), (201, 200));
+    assert_eq!(first["id"], again["id"]);
+    let other = complaint("2026-03-03T09:00:00+08:00").to_string();
+    let (status, conflict) = server.post_raw("/api/v1/tickets", &other, &key);
+    assert_eq!(status, 422, "{conflict}");
+    assert_eq!(conflict["error"]["code"], "idempotency_key_reused");
+    let (_, page) = server.get("/api/v1/tickets");
+    assert_eq!(page["tickets"].as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn two_servers_sweeping_one_database_fire_every_action_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let a = Server::start(&db);
+    let mut options = ServerOptions::new(&db);
+    options.args = vec!["--sweep-interval", "0"];
+    let b = Server::start_with(options);
+    let tickets: Vec<String> = (0..40)
+        .map(|_| file(&a, "2026-03-02T09:00:00+08:00"))
+        .collect();
+
+    for now in [
+        "2026-03-30T10:00:00+08:00",
+        "2026-03-31T10:00:00+08:00",
+        "2026-04-01T10:00:00+08:00",
+    ] {
+        let (fa, fb) = std::thread::scope(|s| {
+            let ha = s.spawn(|| sweep(&a, now));
+            let hb = s.spawn(|| sweep(&b, now));
+            (ha.join().unwrap(), hb.join().unwrap())
+        });
+        assert_eq!(
+            fa.len() + fb.len(),
+            tickets.len(),
+            "{now}: every clock fired once, by one server"
+        );
+    }
+    let (_, outbox) = a.get("/api/v1/notifications?limit=500");
+    let mut per_ticket: HashMap<String, Vec<String>> = HashMap::new();
+    for n in outbox["notifications"].as_array().unwrap() {
+        per_ticket
+            .entry(n["ticket"].as_str().unwrap().to_owned())
+            .or_default()
+            .push(n["kind"].as_str().unwrap().to_owned());
+    }
+    assert_eq!(per_ticket.len(), tickets.len());
+    for kinds in per_ticket.values() {
+        assert_eq!(kinds, &["remind", "remind", "escalate", "notify"]);
+    }
+}
+
+#[test]
+fn a_killed_server_loses_no_acknowledged_action_and_half_applies_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let server = Server::start(&db);
+    let base = server.base.clone();
+    let acknowledged = std::thread::scope(|s| {
+        let writer = s.spawn(|| {
+            let agent: ureq::Agent = ureq::Agent::config_builder()
+                .http_status_as_error(false)
+                .build()
+                .into();
+            let mut acked: Vec<(String, &'static str)> = Vec::new();
+            for _ in 0..2_000 {
+                let Ok(mut r) = agent
+                    .post(format!("{base}/api/v1/tickets"))
+                    .header("Content-Type", "application/json")
+                    .send(complaint("2026-03-02T09:00:00+08:00").to_string())
+                else {
+                    break;
+                };
+                if r.status().as_u16() != 201 {
+                    break;
+                }
+                let t: Value =
+                    serde_json::from_str(&r.body_mut().read_to_string().unwrap()).unwrap();
+                let id = t["id"].as_str().unwrap().to_owned();
+                acked.push((id.clone(), "dispatched"));
+                let Ok(r) = agent
+                    .post(format!("{base}/api/v1/tickets/{id}/actions"))
+                    .header("Content-Type", "application/json")
+                    .send(json!({"action": "sign"}).to_string())
+                else {
+                    break;
+                };
+                if r.status().as_u16() != 200 {
+                    break;
+                }
+                acked.last_mut().unwrap().1 = "signed";
+            }
+            acked
+        });
+        std::thread::sleep(std::time::Duration::from_millis(700));
+        server.kill();
+        writer.join().unwrap()
+    });
+    assert!(
+        acknowledged.len() > 5,
+        "the stream ran before the kill: {}",
+        acknowledged.len()
+    );
+
+    let server = Server::start(&db);
+    for (id, status) in &acknowledged {
+        let (code, trail) = server.get(&format!("/api/v1/tickets/{id}/trail"));
+        assert_eq!(code, 200, "acknowledged ticket {id} is stored");
+        assert_eq!(trail["chain"]["valid"], true, "{id}: {}", trail["chain"]);
+        let stored = trail["ticket"]["status"].as_str().unwrap();
+        if *status == "signed" {
+            assert_eq!(stored, "signed", "{id}: an acknowledged sign is stored");
+        }
+        let entries = trail["entries"].as_array().unwrap();
+        let signed_events = entries.iter().filter(|e| e["outcome"] == "sign").count();
+        assert_eq!(
+            signed_events,
+            usize::from(stored == "signed"),
+            "{id}: state and trail agree"
+        );
+    }
+    // Whatever was not acknowledged is either wholly there or wholly absent.
+    let (_, page) = server.get("/api/v1/tickets?limit=500");
+    for ticket in page["tickets"].as_array().unwrap() {
+        let id = ticket["id"].as_str().unwrap();
+        let (_, trail) = server.get(&format!("/api/v1/tickets/{id}/trail"));
+        assert_eq!(trail["chain"]["valid"], true);
+        assert!(
+            trail["entries"].as_array().unwrap().len() >= 4,
+            "{id}: a ticket is never half filed"
+        );
+    }
+}
