@@ -447,3 +447,77 @@ fn a_killed_server_loses_no_acknowledged_action_and_half_applies_none() {
         );
     }
 }
+
+#[test]
+fn co_units_get_their_own_clocks_and_policies_can_warn_before_a_deadline() {
+    let tree = common::PolicyTree::shipped();
+    tree.write(
+        "policies/joint/policy.toml",
+        r#"id = "joint"
+name = "joint"
+[[units]]
+id = "lead"
+name = "牵头单位"
+level = "department"
+[[units]]
+id = "helper"
+name = "协办单位"
+level = "department"
+[[units]]
+id = "office"
+name = "热线办"
+level = "centre"
+"#,
+    );
+    tree.write(
+        "policies/joint/main.rhai",
+        r#"
+fn accept(t) { #{ outcome: "accepted", cite: ["J-1"] } }
+fn route(t) { #{ lead: "lead", assist: ["helper"], mode: "dual", cite: ["J-2"] } }
+fn time_limits(t) {
+    #{
+        deadlines: #{ resolve: working_days(t.dispatched_at, 5) },
+        co_unit_deadlines: #{ first_feedback: working_days(t.dispatched_at, 2) },
+        warn: #{ resolve: working_days(t.dispatched_at, 4) },
+        cite: ["J-3"],
+    }
+}
+fn on_overdue(t, clock, history) {
+    if !clock.passed {
+        return #{ actions: [#{ kind: "remind", to: clock.unit, note: "即将到期" }], cite: ["J-4"] };
+    }
+    if history.filter(|h| h.kind == "escalate").len() > 0 { return #{ actions: [], cite: ["J-4"] }; }
+    #{ actions: [#{ kind: "escalate", to: "office" }], cite: ["J-4"] }
+}
+"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let mut options = ServerOptions::new(&db);
+    options.policies = tree.policies();
+    options.plugins = tree.plugins();
+    let server = Server::start_with(options);
+    let mut body = complaint("2026-03-02T09:00:00+08:00");
+    body["jurisdiction"] = json!("joint");
+    let (status, ticket) = server.post("/api/v1/tickets", &body);
+    assert_eq!(status, 201, "{ticket}");
+    assert_eq!(ticket["assist_units"][0]["id"], "helper");
+
+    // Wednesday 4 March: the co-unit's first feedback to the lead (HH-17) is due.
+    let fired = sweep(&server, "2026-03-04T10:00:00+08:00");
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!((fired[0]["clock"].as_str(), fired[0]["unit"].as_str()), (Some("first_feedback"), Some("helper")));
+    assert_eq!(fired[0]["actions"][0]["kind"], "escalate");
+
+    // Friday 6 March: one working day before `resolve`, the policy's warning.
+    let fired = sweep(&server, "2026-03-06T10:00:00+08:00");
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!((fired[0]["clock"].as_str(), fired[0]["unit"].as_str()), (Some("resolve"), Some("lead")));
+    assert_eq!(fired[0]["actions"][0]["kind"], "remind");
+    assert!(sweep(&server, "2026-03-06T11:00:00+08:00").is_empty(), "warned once");
+
+    // Monday 9 March: the deadline itself passes.
+    let fired = sweep(&server, "2026-03-09T10:00:00+08:00");
+    assert_eq!(fired.len(), 1, "{fired:?}");
+    assert_eq!(fired[0]["actions"][0]["kind"], "escalate");
+}
