@@ -106,7 +106,10 @@ fn migrate_creates_the_schema_once() {
     let url = format!("sqlite://{}", dir.path().join("new/j.db").display());
     let (code, stdout, stderr) = jiesu(&["migrate", "--database", &url]);
     assert_eq!(code, 0, "{stderr}");
-    assert!(!stdout.starts_with(&format!("{url}: 0 ")), "the first run migrates: {stdout}");
+    assert!(
+        !stdout.starts_with(&format!("{url}: 0 ")),
+        "the first run migrates: {stdout}"
+    );
     assert!(stdout.contains("schema up to date"), "{stdout}");
     let (code, stdout, _) = jiesu(&["migrate", "--database", &url]);
     assert_eq!(code, 0);

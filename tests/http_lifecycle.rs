@@ -506,15 +506,24 @@ fn on_overdue(t, clock, history) {
     // Wednesday 4 March: the co-unit's first feedback to the lead (HH-17) is due.
     let fired = sweep(&server, "2026-03-04T10:00:00+08:00");
     assert_eq!(fired.len(), 1, "{fired:?}");
-    assert_eq!((fired[0]["clock"].as_str(), fired[0]["unit"].as_str()), (Some("first_feedback"), Some("helper")));
+    assert_eq!(
+        (fired[0]["clock"].as_str(), fired[0]["unit"].as_str()),
+        (Some("first_feedback"), Some("helper"))
+    );
     assert_eq!(fired[0]["actions"][0]["kind"], "escalate");
 
     // Friday 6 March: one working day before `resolve`, the policy's warning.
     let fired = sweep(&server, "2026-03-06T10:00:00+08:00");
     assert_eq!(fired.len(), 1, "{fired:?}");
-    assert_eq!((fired[0]["clock"].as_str(), fired[0]["unit"].as_str()), (Some("resolve"), Some("lead")));
+    assert_eq!(
+        (fired[0]["clock"].as_str(), fired[0]["unit"].as_str()),
+        (Some("resolve"), Some("lead"))
+    );
     assert_eq!(fired[0]["actions"][0]["kind"], "remind");
-    assert!(sweep(&server, "2026-03-06T11:00:00+08:00").is_empty(), "warned once");
+    assert!(
+        sweep(&server, "2026-03-06T11:00:00+08:00").is_empty(),
+        "warned once"
+    );
 
     // Monday 9 March: the deadline itself passes.
     let fired = sweep(&server, "2026-03-09T10:00:00+08:00");

@@ -368,6 +368,7 @@ impl Service {
                     let provisional = clocks.iter().any(|c| c.provisional);
                     change.clocks.push(DeadlineRow {
                         ticket_id: row.id.clone(),
+                        jurisdiction: row.jurisdiction.clone(),
                         clock: DeadlineName::Resolve.as_str().to_owned(),
                         unit_id: lead.id.clone(),
                         due,
@@ -408,6 +409,7 @@ impl Service {
             .map_err(|m| invalid_output(set, Hook::TimeLimits, m))?;
         change.clocks.extend(clock_rows(
             &row.id,
+            &row.jurisdiction,
             &lead,
             &assist,
             &limits,

@@ -19,6 +19,7 @@ pub const CANCELLED: &str = "cancelled";
 /// warning instant where the policy asked for one, else at the deadline.
 pub fn clock_rows(
     ticket_id: &str,
+    jurisdiction: &str,
     lead: &UnitRef,
     assist: &[UnitRef],
     limits: &TimeLimits,
@@ -27,6 +28,7 @@ pub fn clock_rows(
 ) -> Vec<DeadlineRow> {
     let row = |clock: &str, unit: &str, due: i64, warn: Option<i64>| DeadlineRow {
         ticket_id: ticket_id.to_owned(),
+        jurisdiction: jurisdiction.to_owned(),
         clock: clock.to_owned(),
         unit_id: unit.to_owned(),
         due,

@@ -327,9 +327,15 @@ impl Service {
             revision: 0,
         };
         let clocks = match (&outcome.limits, &outcome.lead) {
-            (Some(limits), Some(lead)) => {
-                clock_rows(&id, lead, &outcome.assist, limits, row.provisional, at)
-            }
+            (Some(limits), Some(lead)) => clock_rows(
+                &id,
+                &row.jurisdiction,
+                lead,
+                &outcome.assist,
+                limits,
+                row.provisional,
+                at,
+            ),
             _ => vec![],
         };
         let key = idempotency_key.map(|k| (k, body_hash.as_str()));

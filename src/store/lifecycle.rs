@@ -152,9 +152,8 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<DeadlineRow>, StoreError> {
         Ok(deadlines::table
-            .inner_join(tickets::table)
-            .filter(tickets::jurisdiction.eq_any(jurisdictions))
             .filter(deadlines::next_sweep_at.le(now))
+            .filter(deadlines::jurisdiction.eq_any(jurisdictions))
             .order(deadlines::next_sweep_at)
             .limit(limit)
             .select(DeadlineRow::as_select())

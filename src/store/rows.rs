@@ -56,6 +56,7 @@ pub struct TicketUpdate {
 #[diesel(treat_none_as_null = true)]
 pub struct DeadlineRow {
     pub ticket_id: String,
+    pub jurisdiction: String,
     pub clock: String,
     pub unit_id: String,
     pub due: i64,

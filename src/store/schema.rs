@@ -34,6 +34,7 @@ diesel::table! {
 diesel::table! {
     deadlines (ticket_id, clock, unit_id) {
         ticket_id -> Text,
+        jurisdiction -> Text,
         clock -> Text,
         unit_id -> Text,
         due -> BigInt,

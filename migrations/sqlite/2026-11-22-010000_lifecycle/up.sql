@@ -5,6 +5,9 @@ ALTER TABLE tickets ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
 
 CREATE TABLE deadlines (
     ticket_id       TEXT NOT NULL REFERENCES tickets (id),
+    -- The ticket's, copied so the sweep's due-clock query is one range scan of the
+    -- next_sweep_at index, whatever the number of open tickets.
+    jurisdiction    TEXT NOT NULL,
     clock           TEXT NOT NULL,               -- sign, first_contact, …, resolve
     unit_id         TEXT NOT NULL,               -- whose clock: the lead, or a co-unit (HH-17)
     due             BIGINT NOT NULL,             -- unix microseconds, snapshotted when decided
