@@ -122,3 +122,25 @@ fn a_database_url_it_cannot_use_is_a_clear_error() {
     assert_eq!(code, 1);
     assert!(stderr.contains("sqlite://PATH"), "{stderr}");
 }
+
+#[test]
+fn sweep_runs_once_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let server = common::Server::start(&db);
+    let body = serde_json::json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
+        "topic": "noise", "content": "噪音", "received_at": "2026-03-02T09:00:00+08:00"});
+    assert_eq!(server.post("/api/v1/tickets", &body).0, 201);
+    server.kill();
+    let url = format!("sqlite://{}", db.display());
+    let sweep = |now: &str| {
+        let (code, stdout, stderr) = jiesu(&["sweep", "--database", &url, "--now", now]);
+        assert_eq!(code, 0, "{stderr}");
+        serde_json::from_str::<serde_json::Value>(&stdout).unwrap()
+    };
+    let fired = sweep("2026-03-30T10:00:00+08:00");
+    assert_eq!(fired["fired"][0]["actions"][0]["kind"], "remind", "{fired}");
+    assert_eq!(sweep("2026-03-30T10:00:00+08:00")["fired"], serde_json::json!([]));
+    let (code, _, stderr) = jiesu(&["sweep", "--database", &url, "--now", "tomorrow"]);
+    assert_eq!(code, 2, "a bad --now is a usage error: {stderr}");
+}
