@@ -140,7 +140,10 @@ fn sweep_runs_once_from_the_command_line() {
     };
     let fired = sweep("2026-03-30T10:00:00+08:00");
     assert_eq!(fired["fired"][0]["actions"][0]["kind"], "remind", "{fired}");
-    assert_eq!(sweep("2026-03-30T10:00:00+08:00")["fired"], serde_json::json!([]));
+    assert_eq!(
+        sweep("2026-03-30T10:00:00+08:00")["fired"],
+        serde_json::json!([])
+    );
     let (code, _, stderr) = jiesu(&["sweep", "--database", &url, "--now", "tomorrow"]);
     assert_eq!(code, 2, "a bad --now is a usage error: {stderr}");
 }
