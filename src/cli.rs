@@ -36,6 +36,8 @@ pub enum CliError {
     Server(std::io::Error),
     #[error("cannot list policy sets: {0}")]
     Discover(std::io::Error),
+    #[error("cannot watch the policy folders: {0}")]
+    Watch(String),
 }
 
 /// Logs go to stderr; `JIESU_LOG` filters (default `info`), `JIESU_LOG_FORMAT=json` for JSON.
@@ -66,9 +68,17 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         settings.jurisdictions.clone(),
     )?);
     let service = Arc::new(Service::new(Arc::clone(&registry), store));
-    for set in registry.active() {
-        service.record_version(&set)?;
-    }
+    // Every activated version is stored with its sources, so its decisions can be replayed.
+    let recorder = Arc::downgrade(&service);
+    registry.on_activate(Box::new(move |set| {
+        if let Some(service) = recorder.upgrade()
+            && let Err(e) = service.record_version(set)
+        {
+            tracing::error!(policy = %set.id(), error = %e, "cannot store the activated version");
+        }
+    }));
+    let _watcher =
+        crate::policy::watch(Arc::clone(&registry)).map_err(|e| CliError::Watch(e.to_string()))?;
     let listener = TcpListener::bind(&settings.bind).map_err(|source| CliError::Bind {
         addr: settings.bind.clone(),
         source,

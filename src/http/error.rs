@@ -143,6 +143,9 @@ impl From<ServiceError> for ApiError {
             ServiceError::TicketNotFound(_) => {
                 Self::new(StatusCode::NOT_FOUND, "not_found", message)
             }
+            ServiceError::PolicyNotFound(_) => {
+                Self::new(StatusCode::NOT_FOUND, "not_found", message)
+            }
             ServiceError::BadInput { field, .. } => {
                 Self::bad_request("invalid_field", message).with_details(json!({"field": field}))
             }

@@ -91,7 +91,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/tickets/{id}/actions", web::post().to(tickets::act))
             .route("/admin/sweep", web::post().to(admin::sweep))
             .route("/notifications", web::get().to(admin::notifications))
-            .route("/policies", web::get().to(policies::list)),
+            .route("/policies", web::get().to(policies::list))
+            .route("/policies/{id}/versions", web::get().to(policies::versions)),
     )
     .default_service(web::to(error::not_found));
 }

@@ -13,11 +13,15 @@ mod registry;
 mod resolver;
 mod rules;
 mod set;
+mod watcher;
 
 pub use contract::{AcceptOutcome, Decision, Hook, RouteDecision, TimeLimits, policy_ticket};
 pub use error::{DecisionError, PolicyError, SourceLocation};
 pub use golden::{CaseResult, GoldenReport, run_golden_tests};
 pub use manifest::{Area, Manifest};
-pub use registry::{PolicyStatus, Registry, RegistryError, SetStatus, validate};
+pub use registry::{
+    OnActivate, PolicyStatus, Registry, RegistryError, ReloadReport, SetStatus, validate,
+};
 pub use rules::{Coverage, Rule, RuleBook};
 pub use set::{CompiledSet, Paths, compile_set, discover_sets};
+pub use watcher::{DEBOUNCE, PolicyWatcher, watch};

@@ -1,7 +1,7 @@
 //! The policy sets a server serves, swapped atomically as a whole.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, OnceLock};
 
 use arc_swap::ArcSwap;
 use chrono::{DateTime, Utc};
@@ -37,10 +37,24 @@ struct Snapshot {
     status: BTreeMap<String, SetStatus>,
 }
 
+/// Called with each newly activated version, e.g. to store its sources for replay.
+pub type OnActivate = Box<dyn Fn(&CompiledSet) + Send + Sync>;
+
 pub struct Registry {
     paths: Paths,
     only: Option<BTreeSet<String>>,
     snapshot: ArcSwap<Snapshot>,
+    /// One reload at a time: the watcher and an administrator's request may overlap.
+    reloading: Mutex<()>,
+    on_activate: OnceLock<OnActivate>,
+}
+
+/// What a reload changed.
+#[derive(Debug, Clone, Default)]
+pub struct ReloadReport {
+    pub activated: Vec<(String, String)>,
+    pub refused: Vec<(String, SourceLocation)>,
+    pub removed: Vec<String>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -85,16 +99,45 @@ impl Registry {
             paths,
             only,
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
+            reloading: Mutex::new(()),
+            on_activate: OnceLock::new(),
         };
         registry.reload_all(&found);
         Ok(registry)
+    }
+
+    /// Registers what to do with each newly activated version (once; later calls are
+    /// ignored). The versions already active are passed to it at once.
+    pub fn on_activate(&self, callback: OnActivate) {
+        for set in self.active() {
+            callback(&set);
+        }
+        let _ = self.on_activate.set(callback);
+    }
+
+    /// Re-reads the policies folder: new sets are compiled, removed ones stop serving, and
+    /// every set is recompiled (cheap, and a changed plugin, parent or calendar reaches every
+    /// set that uses it). A set whose new sources fail keeps its previous version.
+    pub fn reload(&self) -> ReloadReport {
+        match discover_sets(&self.paths.policies) {
+            Ok(ids) => self.reload_all(&ids),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot list policy sets; keeping every active version");
+                ReloadReport::default()
+            }
+        }
     }
 
     fn serves(&self, id: &str) -> bool {
         self.only.as_ref().is_none_or(|only| only.contains(id))
     }
 
-    fn reload_all(&self, ids: &[String]) {
+    fn reload_all(&self, ids: &[String]) -> ReloadReport {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut report = ReloadReport::default();
         let calendars = calendar::load_dir(&self.paths.calendars())
             .map_err(|e| PolicyError::Calendar(e.to_string()));
         let now = Utc::now();
@@ -110,16 +153,25 @@ impl Registry {
                     let set = Arc::new(set);
                     let activated_at = match previous.active.get(id) {
                         Some((old, at)) if old.version() == set.version() => *at,
-                        _ => now,
+                        _ => {
+                            tracing::info!(policy = %id, version = %set.version(), "policy version activated");
+                            if let Some(callback) = self.on_activate.get() {
+                                callback(&set);
+                            }
+                            report
+                                .activated
+                                .push((id.clone(), set.version().to_owned()));
+                            now
+                        }
                     };
-                    tracing::info!(policy = %id, version = %set.version(), "policy set active");
                     next.status
                         .insert(id.clone(), status_of(&set, activated_at));
                     next.active.insert(id.clone(), (set, activated_at));
                 }
                 Err(err) => {
                     let location = err.location();
-                    tracing::error!(policy = %id, error = %location, "policy set refused");
+                    tracing::error!(policy = %id, error = %location, "policy set refused; the previous version keeps serving");
+                    report.refused.push((id.clone(), location.clone()));
                     let mut status = match previous.active.get(id) {
                         Some((old, at)) => {
                             next.active.insert(id.clone(), (Arc::clone(old), *at));
@@ -145,7 +197,17 @@ impl Registry {
                 }
             }
         }
+        report.removed = previous
+            .status
+            .keys()
+            .filter(|id| !next.status.contains_key(*id))
+            .cloned()
+            .collect();
+        for id in &report.removed {
+            tracing::warn!(policy = %id, "policy set removed from disk: no longer served");
+        }
         self.snapshot.store(Arc::new(next));
+        report
     }
 
     /// The active version of a set, if this server serves it.

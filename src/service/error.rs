@@ -36,6 +36,8 @@ pub enum ServiceError {
     },
     #[error("no ticket `{0}`")]
     TicketNotFound(String),
+    #[error("no policy set `{0}`")]
+    PolicyNotFound(String),
     #[error("this Idempotency-Key was used for ticket `{ticket}` with a different body")]
     IdempotencyConflict { ticket: String },
     #[error("`{action}` is not allowed while the ticket is `{status}`")]

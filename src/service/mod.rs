@@ -105,6 +105,40 @@ impl Service {
         self.registry.statuses()
     }
 
+    /// Every version of a set ever activated here, newest first, with its files (and their
+    /// content when `with_sources`).
+    pub fn policy_versions(
+        &self,
+        id: &str,
+        with_sources: bool,
+    ) -> Result<Vec<serde_json::Value>, ServiceError> {
+        let rows = self.store.policy_versions(id)?;
+        if rows.is_empty() && !self.registry.statuses().iter().any(|s| s.id == id) {
+            return Err(ServiceError::PolicyNotFound(id.to_owned()));
+        }
+        let active = self.registry.get(id).map(|s| s.version().to_owned());
+        rows.into_iter()
+            .map(|row| {
+                let sources: std::collections::BTreeMap<String, String> =
+                    serde_json::from_str(&row.sources).map_err(|e| {
+                        ServiceError::Store(crate::store::StoreError::Corrupt(e.to_string()))
+                    })?;
+                let activated_at = chrono::DateTime::<Utc>::from_timestamp_micros(row.activated_at)
+                    .map(|t| t.to_rfc3339());
+                let mut view = serde_json::json!({
+                    "version": row.version,
+                    "activated_at": activated_at,
+                    "active": active.as_deref() == Some(row.version.as_str()),
+                    "files": sources.keys().collect::<Vec<_>>(),
+                });
+                if with_sources {
+                    view["sources"] = serde_json::json!(sources);
+                }
+                Ok(view)
+            })
+            .collect()
+    }
+
     /// Ready to serve: the database answers and at least one policy set is active.
     pub fn readiness(&self) -> Result<usize, ServiceError> {
         self.store.ping()?;

@@ -141,6 +141,15 @@ impl Store {
         })
     }
 
+    /// Every stored version of a set, newest activation first.
+    pub fn policy_versions(&self, policy_id: &str) -> Result<Vec<PolicyVersionRow>, StoreError> {
+        Ok(policy_versions::table
+            .filter(policy_versions::policy_id.eq(policy_id))
+            .order(policy_versions::activated_at.desc())
+            .select(PolicyVersionRow::as_select())
+            .load(&mut self.conn()?)?)
+    }
+
     pub fn policy_version(
         &self,
         policy_id: &str,

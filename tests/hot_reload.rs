@@ -1,0 +1,219 @@
+//! Live reload under load (issue 4's acceptance): good edits go live fast, bad ones are
+//! refused with their location while the last good version keeps serving, and no request
+//! fails meanwhile.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use common::{PolicyTree, Server, ServerOptions};
+use serde_json::{Value, json};
+
+/// Saves like an editor: write a temporary file beside the target, then rename over it.
+fn atomic_save(path: &Path, content: &str) {
+    let tmp = path.with_extension("swp~");
+    std::fs::write(&tmp, content).unwrap();
+    std::fs::rename(&tmp, path).unwrap();
+}
+
+fn anshan(server: &Server) -> Value {
+    let (_, policies) = server.get("/api/v1/policies");
+    policies
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == "anshan")
+        .cloned()
+        .unwrap()
+}
+
+/// Polls until `done` holds for anshan's status; returns how long that took.
+fn wait_for(server: &Server, done: impl Fn(&Value) -> bool) -> Duration {
+    let started = Instant::now();
+    while started.elapsed() < Duration::from_secs(10) {
+        if done(&anshan(server)) {
+            return started.elapsed();
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    panic!(
+        "policy never reached the expected state: {}",
+        anshan(server)
+    );
+}
+
+fn complaint() -> Value {
+    json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
+           "topic": "noise", "content": "夜间施工噪音", "received_at": "2026-03-02T09:00:00+08:00"})
+}
+
+#[test]
+fn edits_go_live_bad_edits_are_refused_and_nothing_fails_meanwhile() {
+    let tree = PolicyTree::shipped();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let mut options = ServerOptions::new(&db);
+    options.policies = tree.policies();
+    options.plugins = tree.plugins();
+    let server = Server::start_with(options);
+    let main = tree.policies().join("anshan/main.rhai");
+    let original = std::fs::read_to_string(&main).unwrap();
+    let original_version = anshan(&server)["version"].as_str().unwrap().to_owned();
+
+    let stop = AtomicBool::new(false);
+    let filed = AtomicUsize::new(0);
+    let failures: std::sync::Mutex<Vec<String>> = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        s.spawn(|| {
+            while !stop.load(Ordering::Relaxed) {
+                let (status, body) = server.post("/api/v1/tickets", &complaint());
+                if status == 201 {
+                    filed.fetch_add(1, Ordering::Relaxed);
+                } else {
+                    failures.lock().unwrap().push(format!("{status}: {body}"));
+                }
+            }
+        });
+
+        let mut latencies = Vec::new();
+        let mut previous = original_version.clone();
+        for edit in 1..=5 {
+            atomic_save(&main, &format!("{original}\n// edit {edit}\n"));
+            let took = wait_for(&server, |p| p["version"] != previous.as_str());
+            latencies.push(took);
+            let now = anshan(&server)["version"].as_str().unwrap().to_owned();
+            let (_, ticket) = server.post("/api/v1/tickets", &complaint());
+            assert_eq!(
+                ticket["policy"]["version"],
+                now.as_str(),
+                "new tickets use the new version"
+            );
+            previous = now;
+        }
+        latencies.sort();
+        let p50 = latencies[latencies.len() / 2];
+        eprintln!(
+            "reload latency (write → active): p50 {p50:?}, max {:?}",
+            latencies.last().unwrap()
+        );
+        assert!(p50 <= Duration::from_millis(300), "p50 {p50:?}");
+
+        // A syntax error is refused with its line; the last good version keeps serving.
+        let good = previous.clone();
+        let broken = original.replace("fn route(ticket) {", "fn route(ticket) {\n    let = ;");
+        let line = broken.lines().position(|l| l.contains("let = ;")).unwrap() + 1;
+        atomic_save(&main, &broken);
+        wait_for(&server, |p| !p["last_error"].is_null());
+        let status = anshan(&server);
+        assert_eq!(status["status"], "active");
+        assert_eq!(status["version"], good.as_str());
+        assert_eq!(status["last_error"]["file"], "policies/anshan/main.rhai");
+        assert_eq!(status["last_error"]["line"], line);
+        let (code, ticket) = server.post("/api/v1/tickets", &complaint());
+        assert_eq!(code, 201);
+        assert_eq!(ticket["policy"]["version"], good.as_str());
+
+        // Restoring the file restores the original version, and clears the error.
+        atomic_save(&main, &original);
+        wait_for(&server, |p| {
+            p["version"] == original_version.as_str() && p["last_error"].is_null()
+        });
+
+        // A failing golden test blocks activation the same way.
+        let manifest = tree.policies().join("anshan/policy.toml");
+        let manifest_text = std::fs::read_to_string(&manifest).unwrap();
+        atomic_save(
+            &manifest,
+            &manifest_text.replace("noise = \"as-environment\"", "noise = \"as-housing\""),
+        );
+        wait_for(&server, |p| !p["last_error"].is_null());
+        let status = anshan(&server);
+        assert_eq!(status["version"], original_version.as_str());
+        assert!(
+            status["last_error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("AS-3 noise pollution"),
+            "{status}"
+        );
+        atomic_save(&manifest, &manifest_text);
+        wait_for(&server, |p| p["last_error"].is_null());
+
+        stop.store(true, Ordering::Relaxed);
+    });
+    let failures = failures.into_inner().unwrap();
+    assert!(
+        failures.is_empty(),
+        "failed requests during reloads: {failures:?}"
+    );
+    assert!(filed.load(Ordering::Relaxed) > 20, "the stream kept filing");
+
+    let (_, versions) = server.get("/api/v1/policies/anshan/versions");
+    let versions = versions.as_array().unwrap();
+    assert_eq!(
+        versions.len(),
+        6,
+        "the original and five edits, each stored once"
+    );
+    assert!(versions.iter().all(|v| v["activated_at"].is_string()));
+    assert_eq!(versions.iter().filter(|v| v["active"] == true).count(), 1);
+    let (_, with_sources) = server.get("/api/v1/policies/anshan/versions?sources=true");
+    assert!(with_sources[0]["sources"]["policies/anshan/main.rhai"].is_string());
+    assert!(with_sources[0]["sources"]["plugins/calendars/cn.toml"].is_string());
+}
+
+#[test]
+fn new_sets_appear_and_deleted_sets_stop_serving() {
+    let tree = PolicyTree::shipped();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let mut options = ServerOptions::new(&db);
+    options.policies = tree.policies();
+    options.plugins = tree.plugins();
+    let server = Server::start_with(options);
+    tree.simple_set(
+        "newcomer",
+        r#"fn accept(t) { #{ outcome: "rejected", reason: "测试", cite: ["N-1"] } }"#,
+    );
+    let ids = || -> Vec<String> {
+        let (_, policies) = server.get("/api/v1/policies");
+        policies
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let started = Instant::now();
+    while !ids().contains(&"newcomer".to_owned()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "new set never appeared"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let mut body = complaint();
+    body["jurisdiction"] = json!("newcomer");
+    let (status, ticket) = server.post("/api/v1/tickets", &body);
+    assert_eq!(
+        (status, ticket["status"].as_str()),
+        (201, Some("rejected")),
+        "{ticket}"
+    );
+
+    std::fs::remove_dir_all(tree.policies().join("newcomer")).unwrap();
+    while ids().contains(&"newcomer".to_owned()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "deleted set kept serving"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(
+        server.post("/api/v1/tickets", &body).1["error"]["code"],
+        "unknown_jurisdiction"
+    );
+}
