@@ -9,7 +9,7 @@ use tracing_subscriber::EnvFilter;
 use crate::calendar;
 use std::time::Duration;
 
-use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings, SweepArgs};
+use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings, SimulateArgs, SweepArgs};
 use crate::http::{self, AuthConfig};
 use crate::policy::{
     Paths, Registry, RegistryError, RuleBook, compile_set, discover_sets, run_golden_tests,
@@ -131,6 +131,74 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, CliError> {
         .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
     let fired = service.sweep(now)?;
     println!("{}", serde_json::json!({ "fired": fired }));
+    Ok(ExitCode::SUCCESS)
+}
+
+pub fn simulate(args: &SimulateArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::resolve(&args.common, None)?;
+    let candidate = Paths {
+        policies: args.candidate.clone(),
+        plugins: args
+            .candidate_plugins
+            .clone()
+            .unwrap_or(settings.plugins.clone()),
+    };
+    let calendars = match calendar::load_dir(&candidate.calendars()) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("✗ candidate calendars: {e}");
+            return Ok(ExitCode::FAILURE);
+        }
+    };
+    let mut sets = std::collections::HashMap::new();
+    for id in discover_sets(&candidate.policies).map_err(CliError::Discover)? {
+        if args.jurisdiction.as_ref().is_some_and(|j| *j != id) {
+            continue;
+        }
+        match compile_set(&candidate, &calendars, &id) {
+            Ok(set) => {
+                sets.insert(id, Arc::new(set));
+            }
+            Err(e) => {
+                println!("✗ candidate {id}: {}", e.location());
+                return Ok(ExitCode::FAILURE);
+            }
+        }
+    }
+    let store = Store::open(&settings.database)?;
+    let filter = crate::store::TicketFilter {
+        jurisdiction: args.jurisdiction.clone(),
+        received_since: args.since.map(|t| t.timestamp_micros()),
+        ..Default::default()
+    };
+    let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let report = crate::service::simulate(&store, &sets, filter, threads, args.sample)?;
+    if args.json {
+        println!("{}", serde_json::json!(report));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let seconds = report.elapsed.as_secs_f64();
+    println!(
+        "re-decided {} stored ticket(s) in {seconds:.2} s ({:.0} per second, {threads} threads): {} would change, {} could not be re-decided",
+        report.tickets,
+        report.tickets as f64 / seconds.max(1e-9),
+        report.changed,
+        report.failed,
+    );
+    for (outcome, count) in &report.outcomes {
+        println!("  {outcome:<40} {count}");
+    }
+    if !report.sample.is_empty() {
+        println!("changed tickets (first {}):", report.sample.len());
+        for changed in &report.sample {
+            println!(
+                "  {} [{}]: {}",
+                changed.ticket,
+                changed.jurisdiction,
+                changed.changes.join("; ")
+            );
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -66,6 +66,30 @@ pub struct SweepArgs {
     pub common: CommonArgs,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct SimulateArgs {
+    /// Candidate policies folder: a copy of policies/ holding the change to try.
+    #[arg(long, value_name = "DIR")]
+    pub candidate: PathBuf,
+    /// Plugins the candidate uses (default: --plugins).
+    #[arg(long, value_name = "DIR")]
+    pub candidate_plugins: Option<PathBuf>,
+    /// Only tickets of this jurisdiction.
+    #[arg(long, value_name = "ID")]
+    pub jurisdiction: Option<String>,
+    /// Only tickets received at or after this instant (RFC 3339).
+    #[arg(long, value_name = "T")]
+    pub since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// How many changed tickets to show.
+    #[arg(long, default_value_t = 10)]
+    pub sample: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {

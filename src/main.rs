@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use jiesu::cli;
-use jiesu::config::{CommonArgs, ServeArgs, SweepArgs};
+use jiesu::config::{CommonArgs, ServeArgs, SimulateArgs, SweepArgs};
 
 /// jiesu (接诉): a rules server for 12345 government-service hotlines.
 #[derive(Parser)]
@@ -22,6 +22,8 @@ enum Command {
     Migrate(CommonArgs),
     /// Run the deadline sweep once and print what fired (JSON).
     Sweep(SweepArgs),
+    /// Re-decide stored tickets with candidate policies and report what would change.
+    Simulate(SimulateArgs),
 }
 
 fn main() -> ExitCode {
@@ -32,6 +34,7 @@ fn main() -> ExitCode {
         Command::Check(args) => cli::check(&args),
         Command::Migrate(args) => cli::migrate(&args),
         Command::Sweep(args) => cli::sweep(&args),
+        Command::Simulate(args) => cli::simulate(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -147,3 +147,58 @@ fn sweep_runs_once_from_the_command_line() {
     let (code, _, stderr) = jiesu(&["sweep", "--database", &url, "--now", "tomorrow"]);
     assert_eq!(code, 2, "a bad --now is a usage error: {stderr}");
 }
+
+#[test]
+fn simulate_reports_what_a_candidate_policy_would_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let server = common::Server::start(&db);
+    for topic in ["noise", "noise", "noise", "wages", "wages"] {
+        let body = serde_json::json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
+            "topic": topic, "content": "诉求", "received_at": "2026-03-02T09:00:00+08:00"});
+        assert_eq!(server.post("/api/v1/tickets", &body).0, 201);
+    }
+    server.kill();
+
+    let candidate = PolicyTree::shipped();
+    let manifest = candidate.policies().join("anshan/policy.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    std::fs::write(
+        &manifest,
+        text.replace("noise = \"as-environment\"", "noise = \"as-housing\""),
+    )
+    .unwrap();
+    let url = format!("sqlite://{}", db.display());
+    let (code, stdout, stderr) = jiesu(&[
+        "simulate",
+        "--database",
+        &url,
+        "--candidate",
+        candidate.policies().to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(code, 0, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["tickets"], 5);
+    assert_eq!(report["changed"], 3);
+    assert_eq!(report["outcomes"]["route: changed"], 3);
+    assert_eq!(report["outcomes"]["route: unchanged"], 2);
+    assert_eq!(report["outcomes"]["time_limits: unchanged"], 5);
+    assert_eq!(report["outcomes"]["accept: accepted → accepted"], 5);
+    assert_eq!(
+        report["sample"][0]["changes"][0],
+        "lead as-environment → as-housing"
+    );
+
+    // The live policies, as a candidate, change nothing.
+    let (_, stdout, _) = jiesu(&[
+        "simulate",
+        "--database",
+        &url,
+        "--candidate",
+        "policies",
+        "--json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["changed"], 0);
+}

@@ -30,12 +30,12 @@ pub struct Filing {
 }
 
 /// What the policy decided for a new ticket, before anything is stored.
-struct Outcome {
-    status: Status,
-    lead: Option<UnitRef>,
+pub(super) struct Outcome {
+    pub(super) status: Status,
+    pub(super) lead: Option<UnitRef>,
     assist: Vec<UnitRef>,
     mode: Option<String>,
-    deadlines: BTreeMap<String, String>,
+    pub(super) deadlines: BTreeMap<String, String>,
     resolve_due: Option<i64>,
     rejection: Option<Rejection>,
     limits: Option<TimeLimits>,
@@ -130,7 +130,10 @@ pub(super) fn unit_ref(set: &CompiledSet, hook: Hook, id: &str) -> Result<UnitRe
 }
 
 /// Runs the filing hooks. Returns every decision made, in order, and what they add up to.
-fn decide(set: &CompiledSet, ticket: &Value) -> Result<(Vec<Decision>, Outcome), ServiceError> {
+pub(super) fn decide(
+    set: &CompiledSet,
+    ticket: &Value,
+) -> Result<(Vec<Decision>, Outcome), ServiceError> {
     let accept = set.decide(Hook::Accept, std::slice::from_ref(ticket))?;
     let accepted = accept
         .accept_outcome()

@@ -6,6 +6,7 @@ mod clocks;
 mod error;
 mod filing;
 mod queries;
+mod simulate;
 mod sweep;
 mod views;
 
@@ -18,6 +19,7 @@ pub use actions::ActionOutcome;
 pub use error::ServiceError;
 pub use filing::Filing;
 pub use queries::TicketQuery;
+pub use simulate::{ChangedTicket, SimulationReport, simulate};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};
 pub use views::{DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView};
 

@@ -65,6 +65,7 @@ impl Service {
                 .unwrap_or(false)
                 .then(|| now.timestamp_micros()),
             after: query.after,
+            received_since: None,
             limit: limit + 1,
         };
         let mut rows = self.store.tickets(&filter)?;

@@ -28,6 +28,8 @@ pub struct TicketFilter {
     /// Overdue as of this instant (unix microseconds).
     pub overdue_at: Option<i64>,
     pub after: Option<String>,
+    /// Received at or after this instant (unix microseconds).
+    pub received_since: Option<i64>,
     pub limit: i64,
 }
 
@@ -109,6 +111,9 @@ impl Store {
             query = query
                 .filter(tickets::resolve_due.lt(now))
                 .filter(tickets::status.eq_any(OPEN_STATUSES));
+        }
+        if let Some(since) = filter.received_since {
+            query = query.filter(tickets::received_at.ge(since));
         }
         if let Some(after) = &filter.after {
             query = query.filter(tickets::id.gt(after));
