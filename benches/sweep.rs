@@ -1,6 +1,7 @@
 //! Sweep wall time over many open tickets of which few are due, at two sizes, to show it
 //! follows the due count, not the open count. `cargo bench --bench sweep`
-//! (OPEN=100000 DUE=1000 by default; the small run uses a tenth of OPEN).
+//! (OPEN=100000 DUE=1000 by default; the small run uses a tenth of OPEN). With
+//! KEEP_DB=DIR the large run's database stays in DIR, e.g. to time `jiesu simulate` on it.
 #![allow(clippy::unwrap_used)]
 
 use std::collections::BTreeSet;
@@ -59,9 +60,10 @@ fn fill(service: &Arc<Service>, count: usize, received_at: &str) {
     });
 }
 
-fn measure(open: usize, due: usize) {
-    let dir = tempfile::tempdir().unwrap();
-    let service = service(dir.path());
+fn measure(open: usize, due: usize, keep: Option<&std::path::Path>) {
+    let scratch = tempfile::tempdir().unwrap();
+    let dir = keep.unwrap_or(scratch.path());
+    let service = service(dir);
     let started = Instant::now();
     // Due: 20 working days from 9 Oct 2026 end on 6 Nov. Not due: from 10 Nov, on 8 Dec.
     fill(&service, due, "2026-10-09T09:00:00+08:00");
@@ -94,6 +96,7 @@ fn main() {
     }
     let open = env("OPEN", 100_000);
     let due = env("DUE", 1_000);
-    measure(open / 10, due);
-    measure(open, due);
+    let keep = std::env::var_os("KEEP_DB").map(PathBuf::from);
+    measure(open / 10, due, None);
+    measure(open, due, keep.as_deref());
 }

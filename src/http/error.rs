@@ -146,6 +146,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::PolicyNotFound(_) => {
                 Self::new(StatusCode::NOT_FOUND, "not_found", message)
             }
+            ServiceError::EvaluationFailed(_) => Self::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "evaluation_failed",
+                message,
+            ),
             ServiceError::BadInput { field, .. } => {
                 Self::bad_request("invalid_field", message).with_details(json!({"field": field}))
             }

@@ -92,7 +92,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/admin/sweep", web::post().to(admin::sweep))
             .route("/notifications", web::get().to(admin::notifications))
             .route("/policies", web::get().to(policies::list))
-            .route("/policies/{id}/versions", web::get().to(policies::versions)),
+            .route("/policies/{id}/versions", web::get().to(policies::versions))
+            .route(
+                "/policies/{id}/evaluate",
+                web::post().to(policies::evaluate),
+            ),
     )
     .default_service(web::to(error::not_found));
 }

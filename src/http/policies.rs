@@ -26,3 +26,19 @@ pub async fn versions(
         .await?;
     Ok(HttpResponse::Ok().json(versions))
 }
+
+/// `POST /api/v1/policies/{id}/evaluate` — a dry run; nothing is stored.
+pub async fn evaluate(
+    _caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<serde_json::Value>,
+) -> Result<HttpResponse, super::ApiError> {
+    let request: crate::service::EvaluateRequest =
+        serde_path_to_error::deserialize(body.into_inner())
+            .map_err(super::ApiError::invalid_field)?;
+    let decision = state
+        .run(move |service| service.evaluate(&id, request))
+        .await?;
+    Ok(HttpResponse::Ok().json(decision))
+}

@@ -169,7 +169,17 @@ const STATE_FIELDS: &[&str] = &[
 ];
 
 fn golden_ticket(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<Value, String> {
-    let mut fields = table_to_json(&case.ticket);
+    ticket_input(
+        set,
+        table_to_json(&case.ticket),
+        &format!("golden-{}", index + 1),
+    )
+}
+
+/// A hook's `ticket` argument from filing fields plus, optionally, the state a ticket has
+/// after filing (`status`, `lead`, `deadlines`…). Filing fields left out get defaults:
+/// the set's jurisdiction, channel `phone`, empty content, received [`DEFAULT_RECEIVED_AT`].
+pub fn ticket_input(set: &CompiledSet, mut fields: Value, id: &str) -> Result<Value, String> {
     let Value::Object(map) = &mut fields else {
         return Err("`ticket` must be a table".into());
     };
@@ -191,15 +201,16 @@ fn golden_ticket(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<V
         .received_at
         .ok_or("`ticket.received_at` is required")?
         .with_timezone(&set.manifest().offset);
-    let mut view = policy_ticket(&format!("golden-{}", index + 1), &ticket, received_at);
+    let mut view = policy_ticket(id, &ticket, received_at);
     for (key, value) in state {
         view[key] = value;
     }
     Ok(view)
 }
 
-fn golden_request(table: &toml::Table) -> Result<Value, String> {
-    let request: ActionRequest = serde_path_to_error::deserialize(table_to_json(table))
+/// A review hook's `request` argument: an action body, checked as the API checks it.
+pub fn request_input(fields: Value) -> Result<Value, String> {
+    let request: ActionRequest = serde_path_to_error::deserialize(fields)
         .map_err(|e| format!("`request.{}`: {}", e.path(), e.inner()))?;
     Ok(json!(request))
 }
@@ -211,9 +222,11 @@ fn run_case(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<(), St
         let arg = match *param {
             "ticket" => Some(golden_ticket(set, case, index)?),
             // Review hooks get the whole action request, as the server hands it over.
-            "request" | "reply" | "feedback" => {
-                case.request.as_ref().map(golden_request).transpose()?
-            }
+            "request" | "reply" | "feedback" => case
+                .request
+                .as_ref()
+                .map(|r| request_input(table_to_json(r)))
+                .transpose()?,
             "clock" => case.clock.as_ref().map(table_to_json),
             "history" => Some(Value::Array(
                 case.history.iter().map(table_to_json).collect(),

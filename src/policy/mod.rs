@@ -17,11 +17,14 @@ mod watcher;
 
 pub use contract::{AcceptOutcome, Decision, Hook, RouteDecision, TimeLimits, policy_ticket};
 pub use error::{DecisionError, PolicyError, SourceLocation};
-pub use golden::{CaseResult, GoldenReport, run_golden_tests};
+pub use golden::{
+    CaseResult, DEFAULT_RECEIVED_AT, GoldenReport, request_input, run_golden_tests, ticket_input,
+};
 pub use manifest::{Area, Manifest};
 pub use registry::{
     OnActivate, PolicyStatus, Registry, RegistryError, ReloadReport, SetStatus, validate,
 };
+pub use resolver::is_plugin_name;
 pub use rules::{Coverage, Rule, RuleBook};
 pub use set::{CompiledSet, Paths, compile_set, discover_sets};
 pub use watcher::{DEBOUNCE, PolicyWatcher, watch};

@@ -38,6 +38,8 @@ pub enum ServiceError {
     TicketNotFound(String),
     #[error("no policy set `{0}`")]
     PolicyNotFound(String),
+    #[error("the dry run failed: {0}")]
+    EvaluationFailed(String),
     #[error("this Idempotency-Key was used for ticket `{ticket}` with a different body")]
     IdempotencyConflict { ticket: String },
     #[error("`{action}` is not allowed while the ticket is `{status}`")]

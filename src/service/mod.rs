@@ -4,6 +4,7 @@
 mod actions;
 mod clocks;
 mod error;
+mod evaluate;
 mod filing;
 mod queries;
 mod simulate;
@@ -17,6 +18,7 @@ use chrono::Utc;
 
 pub use actions::ActionOutcome;
 pub use error::ServiceError;
+pub use evaluate::EvaluateRequest;
 pub use filing::Filing;
 pub use queries::TicketQuery;
 pub use simulate::{ChangedTicket, SimulationReport, simulate};
