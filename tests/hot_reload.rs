@@ -55,10 +55,7 @@ fn edits_go_live_bad_edits_are_refused_and_nothing_fails_meanwhile() {
     let tree = PolicyTree::shipped();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("j.db");
-    let mut options = ServerOptions::new(&db);
-    options.policies = tree.policies();
-    options.plugins = tree.plugins();
-    let server = Server::start_with(options);
+    let server = Server::start_with(ServerOptions::for_tree(&db, &tree));
     let main = tree.policies().join("anshan/main.rhai");
     let original = std::fs::read_to_string(&main).unwrap();
     let original_version = anshan(&server)["version"].as_str().unwrap().to_owned();
@@ -170,10 +167,7 @@ fn new_sets_appear_and_deleted_sets_stop_serving() {
     let tree = PolicyTree::shipped();
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("j.db");
-    let mut options = ServerOptions::new(&db);
-    options.policies = tree.policies();
-    options.plugins = tree.plugins();
-    let server = Server::start_with(options);
+    let server = Server::start_with(ServerOptions::for_tree(&db, &tree));
     tree.simple_set(
         "newcomer",
         r#"fn accept(t) { #{ outcome: "rejected", reason: "测试", cite: ["N-1"] } }"#,

@@ -307,10 +307,7 @@ fn time_limits(t) { #{ deadlines: #{}, cite: ["L-1"] } }
     );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("j.db");
-    let mut options = ServerOptions::new(&db);
-    options.policies = tree.policies();
-    options.plugins = tree.plugins();
-    let server = Server::start_with(options);
+    let server = Server::start_with(ServerOptions::for_tree(&db, &tree));
     let mut body = noise_complaint();
     body["jurisdiction"] = json!("looping");
     body.as_object_mut().unwrap().remove("area");
@@ -338,9 +335,7 @@ fn jurisdictions_limit_what_a_server_serves() {
     );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("j.db");
-    let mut options = ServerOptions::new(&db);
-    options.policies = tree.policies();
-    options.plugins = tree.plugins();
+    let mut options = ServerOptions::for_tree(&db, &tree);
     options.args = vec!["--jurisdictions", "anshan"];
     let server = Server::start_with(options);
     let (_, policies) = server.get("/api/v1/policies");

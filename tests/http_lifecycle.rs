@@ -493,10 +493,7 @@ fn on_overdue(t, clock, history) {
     );
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("j.db");
-    let mut options = ServerOptions::new(&db);
-    options.policies = tree.policies();
-    options.plugins = tree.plugins();
-    let server = Server::start_with(options);
+    let server = Server::start_with(ServerOptions::for_tree(&db, &tree));
     let mut body = complaint("2026-03-02T09:00:00+08:00");
     body["jurisdiction"] = json!("joint");
     let (status, ticket) = server.post("/api/v1/tickets", &body);

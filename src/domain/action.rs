@@ -211,38 +211,26 @@ mod tests {
 
     #[test]
     fn where_each_allowed_action_leads() {
-        assert_eq!(
-            status_after(Status::Dispatched, Action::Sign),
-            Status::Signed
-        );
-        assert_eq!(
-            status_after(Status::Signed, Action::Contact),
-            Status::InProgress
-        );
-        assert_eq!(
-            status_after(Status::Reopened, Action::Feedback),
-            Status::InProgress
-        );
-        assert_eq!(
-            status_after(Status::Signed, Action::Return),
-            Status::Dispatched
-        );
-        assert_eq!(
-            status_after(Status::InProgress, Action::RequestExtension),
-            Status::InProgress
-        );
-        assert_eq!(
-            status_after(Status::Signed, Action::RequestExtension),
-            Status::Signed
-        );
-        assert_eq!(
-            status_after(Status::InProgress, Action::RequestTermination),
-            Status::Terminated
-        );
-        assert_eq!(
-            status_after(Status::InProgress, Action::Resolve),
-            Status::Resolved
-        );
+        use Action::*;
+        use Status::*;
+        for (from, action, to) in [
+            (Dispatched, Sign, Signed),
+            (Signed, Contact, InProgress),
+            (Reopened, Feedback, InProgress),
+            (Signed, Return, Dispatched),
+            (InProgress, RequestExtension, InProgress),
+            (Signed, RequestExtension, Signed),
+            (InProgress, RequestTermination, Terminated),
+            (InProgress, Resolve, Resolved),
+        ] {
+            assert_eq!(
+                status_after(from, action),
+                to,
+                "{} in {}",
+                action.as_str(),
+                from.as_str()
+            );
+        }
         assert_eq!(status_after_revisit(RevisitOutcome::Close), Status::Closed);
         assert_eq!(
             status_after_revisit(RevisitOutcome::Reopen),

@@ -102,6 +102,15 @@ pub struct ServerOptions<'a> {
 }
 
 impl<'a> ServerOptions<'a> {
+    /// Serving a scratch policy tree instead of the shipped one.
+    pub fn for_tree(database: &'a Path, tree: &PolicyTree) -> Self {
+        Self {
+            policies: tree.policies(),
+            plugins: tree.plugins(),
+            ..Self::new(database)
+        }
+    }
+
     pub fn new(database: &'a Path) -> Self {
         Self {
             database,
