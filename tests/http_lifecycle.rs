@@ -527,3 +527,43 @@ fn on_overdue(t, clock, history) {
     assert_eq!(fired.len(), 1, "{fired:?}");
     assert_eq!(fired[0]["actions"][0]["kind"], "escalate");
 }
+
+#[test]
+fn a_failing_on_overdue_puts_its_clock_off_and_the_sweep_goes_on() {
+    let tree = common::PolicyTree::shipped();
+    tree.simple_set(
+        "flaky",
+        r#"
+fn accept(t) { #{ outcome: "accepted", cite: ["F-1"] } }
+fn route(t) { #{ lead: "u1", mode: "direct", cite: ["F-1"] } }
+fn time_limits(t) { #{ deadlines: #{ resolve: working_days(t.dispatched_at, 1) }, cite: ["F-1"] } }
+fn on_overdue(t, clock, history) {
+    if t.topic == "noise" { throw "cannot decide noise"; }
+    #{ actions: [#{ kind: "remind", to: clock.unit }], cite: ["F-2"] }
+}
+"#,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let server = Server::start_with(ServerOptions::for_tree(&db, &tree));
+    for topic in ["noise", "wages"] {
+        let mut body = complaint("2026-03-02T09:00:00+08:00");
+        body["jurisdiction"] = json!("flaky");
+        body["topic"] = json!(topic);
+        assert_eq!(server.post("/api/v1/tickets", &body).0, 201);
+    }
+    let fired = sweep(&server, "2026-03-04T10:00:00+08:00");
+    assert_eq!(fired.len(), 1, "the good clock fired: {fired:?}");
+    assert!(
+        sweep(&server, "2026-03-04T10:05:00+08:00").is_empty(),
+        "the failing clock waits"
+    );
+    assert!(
+        sweep(&server, "2026-03-04T10:20:00+08:00").is_empty(),
+        "and fails again, quietly"
+    );
+    assert!(
+        server.logs().contains("cannot decide noise"),
+        "the failure is logged"
+    );
+}

@@ -158,7 +158,21 @@ impl Service {
             self.store.apply(stop(&clock.state), now_us)?;
             return Ok(None);
         }
-        let set = self.served_set(&ticket.jurisdiction)?;
+        let retry_later = |write: TicketWrite| -> Result<Option<FiredClock>, ServiceError> {
+            let retry = now_us + RETRY_AFTER_FAILURE.num_microseconds().unwrap_or(0);
+            let mut write = write;
+            write.guard = guard(&clock.state, Some(retry));
+            self.store.apply(write, now_us)?;
+            Ok(None)
+        };
+        // A set that stopped serving mid-sweep puts this clock off; the sweep goes on.
+        let set = match self.served_set(&ticket.jurisdiction) {
+            Ok(set) => set,
+            Err(e) => {
+                tracing::warn!(ticket = %clock.ticket_id, error = %e, "no policy to sweep with; retrying later");
+                return retry_later(stop(&clock.state));
+            }
+        };
         let offset = set.manifest().offset;
         let instant = |us: i64| from_micros(us, offset).map(format_instant);
         let passed = now_us >= clock.due;
@@ -184,11 +198,7 @@ impl Service {
             Ok(done) => done,
             Err(message) => {
                 tracing::error!(ticket = %clock.ticket_id, clock = %clock.clock, %message, "on_overdue failed; retrying later");
-                let retry = now_us + RETRY_AFTER_FAILURE.num_microseconds().unwrap_or(0);
-                let mut write = stop(&clock.state);
-                write.guard = guard(&clock.state, Some(retry));
-                self.store.apply(write, now_us)?;
-                return Ok(None);
+                return retry_later(stop(&clock.state));
             }
         };
         // A pre-deadline look comes back at the deadline unless the policy says otherwise;
