@@ -413,3 +413,28 @@ fn altering_a_stored_decision_breaks_the_chain() {
     assert_eq!(trail["chain"]["valid"], false, "{}", trail["chain"]);
     assert_eq!(trail["chain"]["broken_at"], 3);
 }
+
+#[test]
+fn metrics_count_filings_and_decisions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    for _ in 0..3 {
+        assert_eq!(server.post("/api/v1/tickets", &noise_complaint()).0, 201);
+    }
+    let (status, text) = server.get("/metrics");
+    assert_eq!(status, 200);
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains(r#"jiesu_tickets_filed_total{jurisdiction="anshan",status="dispatched"} 3"#),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"jiesu_decisions_total{policy="anshan",hook="route",outcome="direct"} 3"#),
+        "{text}"
+    );
+    assert!(text.contains("jiesu_decision_seconds_bucket"), "{text}");
+    assert!(
+        text.contains(r#"jiesu_policy_sets{policy="anshan",status="active"} 1"#),
+        "{text}"
+    );
+}

@@ -13,3 +13,11 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     let active = state.run(|service| service.readiness()).await?;
     Ok(HttpResponse::Ok().json(json!({"status": "ready", "policies": active})))
 }
+
+/// Prometheus text: tickets filed, decisions and their durations, actions, fired actions,
+/// policy set status.
+pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(state.service.metrics())
+}

@@ -82,6 +82,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     )
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
+    .route("/metrics", web::get().to(health::metrics))
     .service(
         web::scope("/api/v1")
             .route("/tickets", web::post().to(tickets::file))

@@ -276,6 +276,7 @@ impl Service {
             prev_hash: String::new(),
             hash: String::new(),
         };
+        let decided = change.decisions.clone();
         let trail = std::iter::once(event)
             .chain(
                 change
@@ -295,6 +296,8 @@ impl Service {
         if self.store.apply(write, now_us)?.is_none() {
             return Ok(None);
         }
+        self.metrics.decided(&decided);
+        self.metrics.acted(request.action.as_str(), outcome);
         tracing::info!(outcome, status = new_status.as_str(), "action recorded");
         Ok(Some(ActionOutcome {
             outcome,

@@ -354,6 +354,8 @@ impl Service {
                 return Err(ServiceError::IdempotencyConflict { ticket: existing });
             }
         }
+        self.metrics.decided(&decisions);
+        self.metrics.filed(&row.jurisdiction, &row.status);
         tracing::info!(status = %row.status, lead = row.lead_unit_id.as_deref().unwrap_or("-"), "ticket filed");
         Ok(Filing {
             ticket: TicketView::from_row(row, Some(&trail))?,

@@ -6,6 +6,7 @@ mod clocks;
 mod error;
 mod evaluate;
 mod filing;
+mod metrics;
 mod queries;
 mod simulate;
 mod sweep;
@@ -31,6 +32,7 @@ use crate::store::{PolicyVersionRow, Store};
 pub struct Service {
     registry: Arc<Registry>,
     store: Store,
+    metrics: metrics::Metrics,
     /// Policy versions known to be stored, so each filing need not ask the database.
     recorded_versions: Mutex<HashSet<String>>,
 }
@@ -40,6 +42,7 @@ impl Service {
         Self {
             registry,
             store,
+            metrics: metrics::Metrics::default(),
             recorded_versions: Mutex::new(HashSet::new()),
         }
     }
@@ -103,6 +106,11 @@ impl Service {
             seen.insert(key);
         }
         Ok(())
+    }
+
+    /// `GET /metrics`: Prometheus text.
+    pub fn metrics(&self) -> String {
+        self.metrics.render(&self.registry.statuses())
     }
 
     pub fn policies(&self) -> Vec<SetStatus> {

@@ -235,7 +235,14 @@ impl Service {
             notifications,
         };
         // Another sweeper got there first: it fired, this one does not.
-        Ok(self.store.apply(write, now_us)?.map(|_| FiredClock {
+        let applied = self.store.apply(write, now_us)?;
+        if applied.is_some() {
+            self.metrics.decided(std::slice::from_ref(&decision));
+            for action in &verdict.actions {
+                self.metrics.fired(&action.kind);
+            }
+        }
+        Ok(applied.map(|_| FiredClock {
             ticket: clock.ticket_id.clone(),
             clock: clock.clock.clone(),
             unit: clock.unit_id.clone(),
