@@ -8,7 +8,8 @@ use std::path::PathBuf;
 use chrono::DateTime;
 use criterion::{Criterion, criterion_group, criterion_main};
 use jiesu::calendar::{load_dir, working_days};
-use jiesu::policy::{Hook, Paths, compile_set};
+use jiesu::domain::NewTicket;
+use jiesu::policy::{Hook, Paths, compile_set, policy_ticket};
 use serde_json::json;
 
 fn filing(c: &mut Criterion) {
@@ -19,10 +20,13 @@ fn filing(c: &mut Criterion) {
     };
     let calendars = load_dir(&paths.calendars()).unwrap();
     let set = compile_set(&paths, &calendars, "anshan").unwrap();
-    let ticket = json!({"id": "bench", "jurisdiction": "anshan", "channel": "phone",
+    // The input exactly as the server builds it for a filing.
+    let filed: NewTicket =
+        serde_json::from_value(json!({"jurisdiction": "anshan", "channel": "phone",
         "category": "complaint", "topic": "noise", "flags": ["multi_department"],
-        "area": "tiedong", "content": "夜间施工噪音", "received_at": "2025-09-30T10:00:00+08:00"});
-    let args = [ticket];
+        "area": "tiedong", "content": "夜间施工噪音", "received_at": "2025-09-30T10:00:00+08:00"}))
+        .unwrap();
+    let args = [policy_ticket("bench", &filed, filed.received_at.unwrap())];
 
     c.bench_function(
         "anshan filing decision set (accept+route+time_limits)",
