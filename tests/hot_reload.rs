@@ -211,3 +211,79 @@ fn new_sets_appear_and_deleted_sets_stop_serving() {
         "unknown_jurisdiction"
     );
 }
+
+#[test]
+fn plugin_and_calendar_changes_reach_every_set_that_uses_them() {
+    let tree = PolicyTree::shipped();
+    tree.write("plugins/shared_limits.rhai", "fn days_for(category) { 5 }");
+    for id in ["left", "right"] {
+        tree.simple_set(
+            id,
+            r#"
+import "shared_limits" as limits;
+fn accept(t) { #{ outcome: "accepted", cite: ["P-1"] } }
+fn route(t) { #{ lead: "u1", mode: "direct", cite: ["P-1"] } }
+fn time_limits(t) { #{ deadlines: #{ resolve: working_days(t.dispatched_at, limits::days_for(t.category)) }, cite: ["P-1"] } }
+"#,
+        );
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let server = Server::start_with(ServerOptions::for_tree(&db, &tree));
+    let versions = || -> Vec<(String, String)> {
+        let (_, policies) = server.get("/api/v1/policies");
+        policies
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| {
+                (
+                    p["id"].as_str().unwrap().to_owned(),
+                    p["version"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    let changed_for = |before: &[(String, String)], ids: &[&str]| {
+        let started = Instant::now();
+        loop {
+            let now = versions();
+            let moved: Vec<&str> = now
+                .iter()
+                .filter(|(id, v)| before.iter().any(|(bid, bv)| bid == id && bv != v))
+                .map(|(id, _)| id.as_str())
+                .collect();
+            if moved == ids {
+                return now;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "expected {ids:?} to change, got {moved:?}"
+            );
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    };
+
+    // The plugin: both importers change version; anshan, which does not import it, does not.
+    let before = versions();
+    atomic_save(
+        &tree.plugins().join("shared_limits.rhai"),
+        "fn days_for(category) { 7 }",
+    );
+    let after_plugin = changed_for(&before, &["left", "right"]);
+    let mut body = complaint();
+    body["jurisdiction"] = json!("left");
+    let (_, ticket) = server.post("/api/v1/tickets", &body);
+    assert_eq!(
+        ticket["deadlines"]["resolve"], "2026-03-11T09:00:00+08:00",
+        "seven working days: {ticket}"
+    );
+
+    // A calendar year dropped in: every set using the calendar changes version.
+    std::fs::write(
+        tree.plugins().join("calendars/2027.json"),
+        r#"{"year": 2027, "papers": ["国务院办公厅关于2027年部分节假日安排的通知"], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#,
+    )
+    .unwrap();
+    changed_for(&after_plugin, &["anshan", "left", "right"]);
+}
