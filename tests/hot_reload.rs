@@ -75,6 +75,7 @@ fn edits_go_live_bad_edits_are_refused_and_nothing_fails_meanwhile() {
             }
         });
 
+        let _stop_stream = common::StopOnDrop(&stop);
         let mut latencies = Vec::new();
         let mut previous = original_version.clone();
         for edit in 1..=5 {
@@ -138,8 +139,6 @@ fn edits_go_live_bad_edits_are_refused_and_nothing_fails_meanwhile() {
         );
         atomic_save(&manifest, &manifest_text);
         wait_for(&server, |p| p["last_error"].is_null());
-
-        stop.store(true, Ordering::Relaxed);
     });
     let failures = failures.into_inner().unwrap();
     assert!(

@@ -567,3 +567,27 @@ fn on_overdue(t, clock, history) {
         "the failure is logged"
     );
 }
+
+#[test]
+fn the_background_sweeper_fires_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let mut options = ServerOptions::new(&db);
+    options.args = vec!["--sweep-interval", "1"];
+    let server = Server::start_with(options);
+    // Received in March: long overdue by the real clock.
+    file(&server, "2026-03-02T09:00:00+08:00");
+    let started = std::time::Instant::now();
+    loop {
+        let (_, outbox) = server.get("/api/v1/notifications");
+        if let Some(first) = outbox["notifications"].as_array().unwrap().first() {
+            assert_eq!(first["kind"], "remind");
+            break;
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(15),
+            "no background sweep"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+}

@@ -13,7 +13,7 @@ use super::registry::Registry;
 
 /// How long the files must be quiet before a reload: long enough for an editor's save to
 /// settle, short enough that an administrator sees the result at once.
-pub const DEBOUNCE: Duration = Duration::from_millis(100);
+pub const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// Keeps watching while it lives.
 pub struct PolicyWatcher {

@@ -195,6 +195,7 @@ impl Service {
                 resolve_due: row.resolve_due,
                 provisional: row.provisional,
                 updated_at: now_us,
+                dispatched_at: row.dispatched_at,
             },
             clocks: vec![],
             decisions: vec![],
@@ -425,6 +426,7 @@ impl Service {
             .get(&DeadlineName::Resolve)
             .map(|at| to_micros(*at));
         change.update.provisional = timing.provisional;
+        change.update.dispatched_at = Some(to_micros(at));
         change.update.assist_units = json!(assist).to_string();
         change.update.lead_unit_id = Some(lead.id.clone());
         change.update.lead_unit_name = Some(lead.name.clone());

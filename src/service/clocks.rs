@@ -96,7 +96,7 @@ pub fn policy_view(row: &TicketRow, clocks: &[DeadlineRow], offset: FixedOffset)
         "area": row.area,
         "content": row.content,
         "received_at": instant(row.received_at),
-        "dispatched_at": instant(row.received_at),
+        "dispatched_at": row.dispatched_at.and_then(instant),
         "status": row.status,
         "lead": lead,
         "assist": assist,

@@ -328,6 +328,7 @@ impl Service {
             created_at: at,
             updated_at: at,
             revision: 0,
+            dispatched_at: (outcome.status == Status::Dispatched).then(|| to_micros(received_at)),
         };
         let clocks = match (&outcome.limits, &outcome.lead) {
             (Some(limits), Some(lead)) => clock_rows(

@@ -14,6 +14,10 @@ use crate::store::{DeadlineRow, Guard, NewNotification, TicketWrite};
 
 /// Clocks read per query; the sweep repeats until none is due.
 const BATCH: i64 = 512;
+/// The most clocks one sweep handles. Clocks keep becoming due while it runs (backdated
+/// filings are due at once); without a bound, a sweep under such inflow would never end.
+/// What is left waits for the next sweep.
+const MAX_PER_SWEEP: usize = 20_000;
 /// A clock whose `on_overdue` failed is looked at again after this long.
 const RETRY_AFTER_FAILURE: Duration = Duration::minutes(15);
 const ACTION_KINDS: &[&str] = &["remind", "escalate", "notify", "refer"];
@@ -107,7 +111,7 @@ impl Service {
             .collect();
         let mut fired = Vec::new();
         let mut looked = 0usize;
-        loop {
+        while looked < MAX_PER_SWEEP {
             let due = self.store.due_deadlines(now_us, &served, BATCH)?;
             if due.is_empty() {
                 break;
@@ -120,6 +124,12 @@ impl Service {
                     fired.push(done);
                 }
             }
+        }
+        if looked >= MAX_PER_SWEEP {
+            tracing::warn!(
+                looked,
+                "sweep stopped at its bound; the next sweep continues"
+            );
         }
         tracing::info!(looked, fired = fired.len(), "sweep done");
         Ok(fired)

@@ -40,6 +40,8 @@ pub struct TicketView {
     pub content: String,
     pub requester: Option<RequesterView>,
     pub received_at: String,
+    /// When the lead unit last received it (filing, re-dispatch, redo); limits count from here.
+    pub dispatched_at: Option<String>,
     pub status: String,
     pub lead_unit: Option<UnitRef>,
     pub assist_units: Vec<UnitRef>,
@@ -142,6 +144,10 @@ impl TicketView {
             });
         Ok(Self {
             received_at: instant_text(row.received_at, offset, &row.id)?,
+            dispatched_at: row
+                .dispatched_at
+                .map(|at| instant_text(at, offset, &row.id))
+                .transpose()?,
             lead_unit: match (row.lead_unit_id, row.lead_unit_name) {
                 (Some(id), Some(name)) => Some(UnitRef { id, name }),
                 _ => None,

@@ -33,6 +33,7 @@ pub struct TicketRow {
     pub created_at: i64,
     pub updated_at: i64,
     pub revision: i64,
+    pub dispatched_at: Option<i64>,
 }
 
 /// What an action changes on a ticket.
@@ -48,6 +49,7 @@ pub struct TicketUpdate {
     pub resolve_due: Option<i64>,
     pub provisional: bool,
     pub updated_at: i64,
+    pub dispatched_at: Option<i64>,
 }
 
 /// One clock of one unit on one ticket.

@@ -28,6 +28,7 @@ diesel::table! {
         created_at -> BigInt,
         updated_at -> BigInt,
         revision -> BigInt,
+        dispatched_at -> Nullable<BigInt>,
     }
 }
 

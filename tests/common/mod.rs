@@ -151,6 +151,10 @@ impl Server {
             .env_remove("JIESU_JURISDICTIONS")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap());
+        // Tests sweep explicitly (POST /admin/sweep) unless they ask for the background one.
+        if !options.args.contains(&"--sweep-interval") {
+            command.arg("--sweep-interval").arg("0");
+        }
         let mut token = None;
         for (k, v) in &options.env {
             command.env(k, v);
@@ -244,5 +248,15 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
+    }
+}
+
+/// Sets a flag when dropped, so a helper thread looping on it stops even when the test body
+/// panics (a scoped thread that never stops would hang the test instead of failing it).
+pub struct StopOnDrop<'a>(pub &'a std::sync::atomic::AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, std::sync::atomic::Ordering::Relaxed);
     }
 }

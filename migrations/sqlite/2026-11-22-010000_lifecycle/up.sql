@@ -2,6 +2,10 @@
 
 -- Bumped by every write to a ticket: an action decided on a stale read is retried.
 ALTER TABLE tickets ADD COLUMN revision BIGINT NOT NULL DEFAULT 0;
+-- When the ticket was last handed to its lead unit (filing, re-dispatch, redo): limits count
+-- from here. Tickets filed before this column existed were dispatched when received.
+ALTER TABLE tickets ADD COLUMN dispatched_at BIGINT;
+UPDATE tickets SET dispatched_at = received_at;
 
 CREATE TABLE deadlines (
     ticket_id       TEXT NOT NULL REFERENCES tickets (id),
