@@ -41,7 +41,7 @@ fn service(dir: &std::path::Path) -> Arc<Service> {
         Some(BTreeSet::from(["anshan".to_owned()])),
     )
     .unwrap();
-    Arc::new(Service::new(Arc::new(registry), store))
+    Arc::new(Service::new(Arc::new(registry), store).unwrap())
 }
 
 /// Files `count` tickets received at `received_at`, on two threads.

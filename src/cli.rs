@@ -67,16 +67,7 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         paths(&settings),
         settings.jurisdictions.clone(),
     )?);
-    let service = Arc::new(Service::new(Arc::clone(&registry), store));
-    // Every activated version is stored with its sources, so its decisions can be replayed.
-    let recorder = Arc::downgrade(&service);
-    registry.on_activate(Box::new(move |set| {
-        if let Some(service) = recorder.upgrade()
-            && let Err(e) = service.record_version(set)
-        {
-            tracing::error!(policy = %set.id(), error = %e, "cannot store the activated version");
-        }
-    }));
+    let service = Arc::new(Service::new(Arc::clone(&registry), store)?);
     let _watcher =
         crate::policy::watch(Arc::clone(&registry)).map_err(|e| CliError::Watch(e.to_string()))?;
     let listener = TcpListener::bind(&settings.bind).map_err(|source| CliError::Bind {
@@ -120,12 +111,13 @@ fn spawn_sweeper(service: Arc<Service>, every: Duration) {
 pub fn sweep(args: &SweepArgs) -> Result<ExitCode, CliError> {
     let settings = Settings::resolve(&args.common, None)?;
     let only = args
+        .only
         .jurisdictions
         .clone()
         .map(|ids| ids.into_iter().collect());
     let store = Store::open(&settings.database)?;
     let registry = Arc::new(Registry::load(paths(&settings), only)?);
-    let service = Service::new(registry, store);
+    let service = Service::new(registry, store)?;
     let now = args
         .now
         .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));

@@ -29,6 +29,19 @@ pub struct CommonArgs {
     pub config: Option<PathBuf>,
 }
 
+/// `--jurisdictions a,b`: the policy sets a command works with; default: every set found.
+#[derive(Debug, Clone, Args)]
+pub struct Jurisdictions {
+    /// Only these policy sets (comma-separated ids); default: every set found.
+    #[arg(
+        long,
+        env = "JIESU_JURISDICTIONS",
+        value_delimiter = ',',
+        value_name = "A,B"
+    )]
+    pub jurisdictions: Option<Vec<String>>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct ServeArgs {
     /// Address to listen on.
@@ -37,14 +50,8 @@ pub struct ServeArgs {
     /// Seconds between background deadline sweeps; 0 turns the background sweep off.
     #[arg(long, env = "JIESU_SWEEP_INTERVAL", value_name = "SECS")]
     pub sweep_interval: Option<u64>,
-    /// Serve only these policy sets (comma-separated ids); default: every set found.
-    #[arg(
-        long,
-        env = "JIESU_JURISDICTIONS",
-        value_delimiter = ',',
-        value_name = "A,B"
-    )]
-    pub jurisdictions: Option<Vec<String>>,
+    #[command(flatten)]
+    pub only: Jurisdictions,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -54,14 +61,8 @@ pub struct SweepArgs {
     /// Sweep as of this instant (RFC 3339); default: now.
     #[arg(long, value_name = "T")]
     pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
-    /// Sweep only these policy sets (comma-separated ids).
-    #[arg(
-        long,
-        env = "JIESU_JURISDICTIONS",
-        value_delimiter = ',',
-        value_name = "A,B"
-    )]
-    pub jurisdictions: Option<Vec<String>>,
+    #[command(flatten)]
+    pub only: Jurisdictions,
     #[command(flatten)]
     pub common: CommonArgs,
 }
@@ -152,7 +153,7 @@ impl Settings {
             None => ConfigFile::default(),
         };
         let jurisdictions = serve
-            .and_then(|s| s.jurisdictions.clone())
+            .and_then(|s| s.only.jurisdictions.clone())
             .or(file.jurisdictions)
             .map(|ids| {
                 ids.into_iter()

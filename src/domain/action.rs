@@ -58,6 +58,16 @@ impl Action {
     }
 }
 
+/// What a unit may do while it handles a ticket.
+const HANDLING: &[Action] = &[
+    Action::Contact,
+    Action::Intervene,
+    Action::Feedback,
+    Action::RequestExtension,
+    Action::RequestTermination,
+    Action::Resolve,
+];
+
 /// The status machine (DESIGN.md "Tickets, actions, trail"): which actions each status allows.
 /// Rejected, answered, closed and terminated tickets are final.
 pub const ALLOWED: &[(Status, &[Action])] = &[
@@ -74,28 +84,9 @@ pub const ALLOWED: &[(Status, &[Action])] = &[
             Action::Resolve,
         ],
     ),
-    (
-        Status::InProgress,
-        &[
-            Action::Contact,
-            Action::Intervene,
-            Action::Feedback,
-            Action::RequestExtension,
-            Action::RequestTermination,
-            Action::Resolve,
-        ],
-    ),
-    (
-        Status::Reopened,
-        &[
-            Action::Contact,
-            Action::Intervene,
-            Action::Feedback,
-            Action::RequestExtension,
-            Action::RequestTermination,
-            Action::Resolve,
-        ],
-    ),
+    (Status::InProgress, HANDLING),
+    // A reopened ticket is handled again by the same unit, as in progress.
+    (Status::Reopened, HANDLING),
     (Status::Resolved, &[Action::Revisit]),
 ];
 

@@ -36,6 +36,8 @@ pub enum PolicyError {
     MissingCalendar { id: String, calendar: String },
     #[error("calendars: {0}")]
     Calendar(String),
+    #[error("cannot activate: {0}")]
+    Activation(String),
     #[error("golden test {file} `{case}` failed: {message}")]
     GoldenFailed {
         file: String,

@@ -37,8 +37,9 @@ struct Snapshot {
     status: BTreeMap<String, SetStatus>,
 }
 
-/// Called with each newly activated version, e.g. to store its sources for replay.
-pub type OnActivate = Box<dyn Fn(&CompiledSet) + Send + Sync>;
+/// Called with each version about to be activated, e.g. to store its sources for replay.
+/// An error refuses the activation: the previous version keeps serving.
+pub type OnActivate = Box<dyn Fn(&CompiledSet) -> Result<(), String> + Send + Sync>;
 
 pub struct Registry {
     paths: Paths,
@@ -106,13 +107,14 @@ impl Registry {
         Ok(registry)
     }
 
-    /// Registers what to do with each newly activated version (once; later calls are
+    /// Registers what must happen before a version is activated (once; later calls are
     /// ignored). The versions already active are passed to it at once.
-    pub fn on_activate(&self, callback: OnActivate) {
+    pub fn on_activate(&self, callback: OnActivate) -> Result<(), String> {
         for set in self.active() {
-            callback(&set);
+            callback(&set)?;
         }
         let _ = self.on_activate.set(callback);
+        Ok(())
     }
 
     /// Re-reads the policies folder: new sets are compiled, removed ones stop serving, and
@@ -147,7 +149,17 @@ impl Registry {
             let outcome = calendars
                 .as_ref()
                 .map_err(Clone::clone)
-                .and_then(|cals| validate(&self.paths, cals, id));
+                .and_then(|cals| validate(&self.paths, cals, id))
+                .and_then(|set| {
+                    let unchanged = previous
+                        .active
+                        .get(id)
+                        .is_some_and(|(old, _)| old.version() == set.version());
+                    if !unchanged && let Some(callback) = self.on_activate.get() {
+                        callback(&set).map_err(PolicyError::Activation)?;
+                    }
+                    Ok(set)
+                });
             match outcome {
                 Ok(set) => {
                     let set = Arc::new(set);
@@ -155,9 +167,6 @@ impl Registry {
                         Some((old, at)) if old.version() == set.version() => *at,
                         _ => {
                             tracing::info!(policy = %id, version = %set.version(), "policy version activated");
-                            if let Some(callback) = self.on_activate.get() {
-                                callback(&set);
-                            }
                             report
                                 .activated
                                 .push((id.clone(), set.version().to_owned()));

@@ -12,8 +12,7 @@ mod simulate;
 mod sweep;
 mod views;
 
-use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use chrono::Utc;
 
@@ -33,18 +32,23 @@ pub struct Service {
     registry: Arc<Registry>,
     store: Store,
     metrics: metrics::Metrics,
-    /// Policy versions known to be stored, so each filing need not ask the database.
-    recorded_versions: Mutex<HashSet<String>>,
 }
 
 impl Service {
-    pub fn new(registry: Arc<Registry>, store: Store) -> Self {
-        Self {
+    /// Every version the registry activates is stored first, with its sources, so each
+    /// decision it makes can be replayed; a version that cannot be stored is not activated.
+    pub fn new(registry: Arc<Registry>, store: Store) -> Result<Self, ServiceError> {
+        let recorder = store.clone();
+        registry
+            .on_activate(Box::new(move |set| {
+                record_version(&recorder, set).map_err(|e| e.to_string())
+            }))
+            .map_err(ServiceError::Internal)?;
+        Ok(Self {
             registry,
             store,
             metrics: metrics::Metrics::default(),
-            recorded_versions: Mutex::new(HashSet::new()),
-        }
+        })
     }
 
     pub fn registry(&self) -> &Registry {
@@ -55,7 +59,7 @@ impl Service {
         &self.store
     }
 
-    /// The active set for a jurisdiction, with its version stored for replay.
+    /// The active set for a jurisdiction.
     fn served_set(&self, jurisdiction: &str) -> Result<Arc<CompiledSet>, ServiceError> {
         let Some(set) = self.registry.get(jurisdiction) else {
             let failed = self
@@ -79,33 +83,7 @@ impl Service {
                 },
             });
         };
-        self.record_version(&set)?;
         Ok(set)
-    }
-
-    /// Stores a set's version and sources once, so every trail entry can be replayed.
-    pub fn record_version(&self, set: &CompiledSet) -> Result<(), ServiceError> {
-        let key = format!("{}@{}", set.id(), set.version());
-        if self
-            .recorded_versions
-            .lock()
-            .map(|seen| seen.contains(&key))
-            .unwrap_or(false)
-        {
-            return Ok(());
-        }
-        let sources = serde_json::to_string(set.sources())
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        self.store.record_policy_version(&PolicyVersionRow {
-            policy_id: set.id().to_owned(),
-            version: set.version().to_owned(),
-            sources,
-            activated_at: Utc::now().timestamp_micros(),
-        })?;
-        if let Ok(mut seen) = self.recorded_versions.lock() {
-            seen.insert(key);
-        }
-        Ok(())
     }
 
     /// `GET /metrics`: Prometheus text.
@@ -160,4 +138,17 @@ impl Service {
         }
         Ok(active)
     }
+}
+
+/// Stores a version and its sources; storing it again changes nothing.
+fn record_version(store: &Store, set: &CompiledSet) -> Result<(), ServiceError> {
+    let sources =
+        serde_json::to_string(set.sources()).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    store.record_policy_version(&PolicyVersionRow {
+        policy_id: set.id().to_owned(),
+        version: set.version().to_owned(),
+        sources,
+        activated_at: Utc::now().timestamp_micros(),
+    })?;
+    Ok(())
 }
