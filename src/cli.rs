@@ -161,6 +161,7 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode, CliError> {
     let filter = crate::store::TicketFilter {
         jurisdiction: args.jurisdiction.clone(),
         received_since: args.since.map(|t| t.timestamp_micros()),
+        received_before: None,
         ..Default::default()
     };
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());

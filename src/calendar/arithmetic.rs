@@ -97,6 +97,22 @@ pub fn working_days(
     Ok(Due { at, provisional })
 }
 
+/// How many working days handling from `from` to `to` took, counted as deadlines are: the
+/// smallest `n` with `working_days(from, n) >= to`. Assessments compare it with their own
+/// limits (PY-29 counts a complaint on time within 7 working days).
+pub fn working_days_taken(
+    calendar: &Calendar,
+    from: DateTime<FixedOffset>,
+    to: DateTime<FixedOffset>,
+) -> Result<i64, TimeError> {
+    for n in 0..=MAX_WORKING_DAYS {
+        if working_days(calendar, from, n)?.at >= to {
+            return Ok(n);
+        }
+    }
+    Err(out_of_range(from, MAX_WORKING_DAYS, "working days"))
+}
+
 /// The nearest working day after (`forward`) or before `date`.
 fn adjacent_working_day(
     calendar: &Calendar,
@@ -120,6 +136,26 @@ fn adjacent_working_day(
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn working_days_taken_inverts_working_days() {
+        let calendar = Calendar::new("t".into(), BTreeSet::from([2026]), HashMap::new(), "v".into());
+        let from = at("2026-03-02T09:00:00+08:00"); // a Monday
+        assert_eq!(working_days_taken(&calendar, from, from).unwrap(), 0);
+        assert_eq!(
+            working_days_taken(&calendar, from, at("2026-03-02T17:00:00+08:00")).unwrap(),
+            1
+        );
+        // Friday 09:00 is exactly 4 working days; the weekend adds none.
+        assert_eq!(
+            working_days_taken(&calendar, from, at("2026-03-06T09:00:00+08:00")).unwrap(),
+            4
+        );
+        assert_eq!(
+            working_days_taken(&calendar, from, at("2026-03-07T12:00:00+08:00")).unwrap(),
+            5
+        );
+    }
+
     use std::collections::{BTreeSet, HashMap};
 
     use super::*;

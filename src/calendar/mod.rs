@@ -6,6 +6,6 @@ mod arithmetic;
 mod days;
 mod source;
 
-pub use arithmetic::{Due, TimeError, days, hours, months, working_days};
+pub use arithmetic::{Due, TimeError, days, hours, months, working_days, working_days_taken};
 pub use days::{Calendar, DayStatus};
 pub use source::{CalendarError, CalendarSet, load_dir};

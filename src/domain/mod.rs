@@ -14,6 +14,7 @@ pub use action::{
 };
 pub use deadline::DeadlineName;
 pub use request::{
+    Signatory,
     ActionRequest, EXTENSION_CRITERIA, Evidence, Reply, Resolution, Satisfaction,
     TERMINATION_CRITERIA,
 };

@@ -17,6 +17,18 @@ pub enum Evidence {
     ClosingForm,
 }
 
+/// Who signed a request or reply (WS-4.4/4.5, WS-4.6, WS-4.7, PY-7, PY-17).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Signatory {
+    /// 部门负责人 / 单位负责人
+    DepartmentHead,
+    /// 分管领导
+    DeputyLeader,
+    /// 主要领导
+    MainLeader,
+}
+
 /// The eight extension criteria of WS-4.6.
 pub const EXTENSION_CRITERIA: &[&str] = &[
     "no_legal_basis",
@@ -73,6 +85,10 @@ pub struct Reply {
     pub requester_opinion: Option<String>,
     #[serde(default)]
     pub resolution: Option<Resolution>,
+    /// When the matter was finished on the ground, for rules that time the report from
+    /// completion (PY-10.2, PY-23/24: the result within one hour after completion).
+    #[serde(default)]
+    pub completed_at: Option<DateTime<FixedOffset>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -97,6 +113,18 @@ pub struct ActionRequest {
     pub reply: Option<Reply>,
     #[serde(default)]
     pub satisfaction: Option<Satisfaction>,
+    /// Who signed the application or reply.
+    #[serde(default)]
+    pub signatures: Vec<Signatory>,
+    /// The legal or policy basis of a return (PY-7: 理由和依据).
+    #[serde(default)]
+    pub basis: Option<String>,
+    /// The unit a returning unit names as the right one (IM-11.4: 提出建议承办单位).
+    #[serde(default)]
+    pub suggested_unit: Option<String>,
+    /// The requester was told (WS-4.6: 告知反映人; HH-19: 向诉求人说明理由).
+    #[serde(default)]
+    pub requester_informed: Option<bool>,
 }
 
 impl ActionRequest {

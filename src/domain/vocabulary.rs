@@ -140,6 +140,8 @@ flags! {
     MediaExposed => "media_exposed",
     RepeatedUnsolved => "repeated_unsolved",
     Harassment => "harassment",
+    // The requester agreed to volunteers taking the matter on (HH-23).
+    VolunteerConsent => "volunteer_consent",
 }
 
 /// Where a rejected ticket is sent instead.

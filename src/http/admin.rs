@@ -59,3 +59,29 @@ pub async fn notifications(
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AssessmentQuery {
+    jurisdiction: String,
+    from: String,
+    to: String,
+}
+
+/// `GET /api/v1/assessments?jurisdiction=&from=&to=` — the policy's assessment of the
+/// tickets received in `[from, to)`; `from`/`to` are RFC 3339 instants or dates.
+pub async fn assessments(
+    _caller: Caller,
+    state: web::Data<AppState>,
+    query: web::Query<AssessmentQuery>,
+) -> Result<HttpResponse, ApiError> {
+    let AssessmentQuery {
+        jurisdiction,
+        from,
+        to,
+    } = query.into_inner();
+    let assessment = state
+        .run(move |service| service.assess(&jurisdiction, &from, &to))
+        .await?;
+    Ok(HttpResponse::Ok().json(assessment))
+}

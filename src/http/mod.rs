@@ -92,6 +92,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/tickets/{id}/actions", web::post().to(tickets::act))
             .route("/admin/sweep", web::post().to(admin::sweep))
             .route("/notifications", web::get().to(admin::notifications))
+            .route("/assessments", web::get().to(admin::assessments))
             .route("/policies", web::get().to(policies::list))
             .route("/policies/{id}/versions", web::get().to(policies::versions))
             .route(

@@ -67,7 +67,7 @@ impl Hook {
             Self::ReviewClosure => &["ticket", "reply"],
             Self::OnRevisit => &["ticket", "feedback"],
             Self::OnOverdue => &["ticket", "clock", "history"],
-            Self::Assess => &["unit_stats"],
+            Self::Assess => &["period", "units"],
         }
     }
 }

@@ -36,6 +36,11 @@ struct GoldenCase {
     clock: Option<toml::Table>,
     #[serde(default)]
     history: Vec<toml::Table>,
+    /// `assess`: the period assessed and its per-unit counts.
+    #[serde(default)]
+    period: Option<toml::Table>,
+    #[serde(default)]
+    units: Vec<toml::Table>,
     #[serde(default)]
     expect: Option<toml::Table>,
     /// The hook must fail, with this text in its error.
@@ -166,6 +171,8 @@ const STATE_FIELDS: &[&str] = &[
     "deadlines",
     "missed",
     "dispatched_at",
+    "actions",
+    "redo",
 ];
 
 fn golden_ticket(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<Value, String> {
@@ -230,6 +237,10 @@ fn run_case(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<(), St
             "clock" => case.clock.as_ref().map(table_to_json),
             "history" => Some(Value::Array(
                 case.history.iter().map(table_to_json).collect(),
+            )),
+            "period" => case.period.as_ref().map(table_to_json),
+            "units" => Some(Value::Array(
+                case.units.iter().map(table_to_json).collect(),
             )),
             _ => None,
         };

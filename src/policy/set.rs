@@ -377,6 +377,11 @@ impl CompiledSet {
         &self.manifest
     }
 
+    /// The calendar the set's working days are counted in.
+    pub fn calendar(&self) -> &crate::calendar::Calendar {
+        &self.context.calendar
+    }
+
     pub fn unit(&self, id: &str) -> Option<&Unit> {
         self.manifest.units.get(id)
     }

@@ -7,7 +7,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::clocks::{
-    CANCELLED, MET, MISSED, OPEN, WARNED, clock_rows, lead_deadlines_json, policy_view,
+    CANCELLED, MET, MISSED, OPEN, WARNED, clock_rows, lead_deadlines_json, action_history, policy_view,
 };
 use super::filing::{decision_entry, invalid_output, unit_ref};
 use super::{Service, ServiceError, TicketView};
@@ -180,7 +180,8 @@ impl Service {
             .unwrap_or_else(|| now.with_timezone(&offset))
             .with_timezone(&offset);
         let clocks = self.store.deadlines(ticket_id)?;
-        let ticket = policy_view(&row, &clocks, offset);
+        let mut ticket = policy_view(&row, &clocks, offset);
+        ticket["actions"] = action_history(&self.store.events(std::slice::from_ref(&row.id))?, offset);
         let mut request_json = json!(request);
         request_json["at"] = json!(format_instant(at));
         let now_us = to_micros(now);
@@ -270,7 +271,7 @@ impl Service {
             policy_version: Some(set.version().to_owned()),
             input: request_json,
             output: json!({"outcome": outcome, "from": status.as_str(), "to": new_status.as_str(),
-                           "reasons": verdict_of.reasons}),
+                           "lead": row.lead_unit_id, "reasons": verdict_of.reasons}),
             cite: cite.clone(),
             notes: vec![],
             duration_us: None,
@@ -407,6 +408,11 @@ impl Service {
         routed["assist"] = json!(assist.iter().map(|u| &u.id).collect::<Vec<_>>());
         routed["dispatched_at"] = json!(format_instant(at));
         routed["status"] = json!(Status::Dispatched.as_str());
+        // Rules that time a second round differently (PY-flow-3, PY-20) need to know why.
+        routed["redo"] = json!(match verdict.revisit {
+            Some(outcome) => json!(outcome).as_str().unwrap_or("reopen").to_owned(),
+            None => "redispatch".to_owned(),
+        });
         let timing = set.decide(Hook::TimeLimits, &[routed])?;
         let limits = timing
             .time_limits()

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use chrono::FixedOffset;
 use serde_json::{Value, json};
 
+use crate::audit::TrailEntry;
 use crate::domain::{UnitRef, format_instant, from_micros, to_micros};
 use crate::policy::TimeLimits;
 use crate::store::{DeadlineRow, TicketRow};
@@ -104,4 +105,28 @@ pub fn policy_view(row: &TicketRow, clocks: &[DeadlineRow], offset: FixedOffset)
         "deadlines": lead_clocks,
         "missed": missed,
     })
+}
+
+/// What was done to a ticket so far, as review hooks see it: each action event with who
+/// did it and whether it was allowed (PY-7 forbids a second return, PY-21 reads a second
+/// revisit). The filing event is left out.
+pub fn action_history(events: &[TrailEntry], offset: FixedOffset) -> Value {
+    let history: Vec<Value> = events
+        .iter()
+        .filter_map(|e| {
+            let action = e.outcome.as_deref().filter(|a| *a != "filed")?;
+            Some(json!({
+                "action": action,
+                "outcome": e.output.get("outcome").cloned().unwrap_or(Value::Null),
+                "unit": e.input.get("unit").cloned().unwrap_or(Value::Null),
+                "lead": e.output.get("lead").cloned().unwrap_or(Value::Null),
+                "at": e.input.get("at").cloned()
+                    .or_else(|| from_micros(e.at, offset).map(|t| json!(format_instant(t))))
+                    .unwrap_or(Value::Null),
+                "satisfaction": e.input.get("satisfaction").cloned().unwrap_or(Value::Null),
+                "resolution": e.input.pointer("/reply/resolution").cloned().unwrap_or(Value::Null),
+            }))
+        })
+        .collect();
+    Value::Array(history)
 }

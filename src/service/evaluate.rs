@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::clocks::policy_view;
+use super::clocks::{action_history, policy_view};
 use super::{Service, ServiceError};
 use crate::calendar;
 use crate::policy::{
@@ -30,6 +30,11 @@ pub struct EvaluateRequest {
     pub clock: Option<Value>,
     #[serde(default)]
     pub history: Vec<Value>,
+    /// `assess`: the period and its per-unit counts, as `GET /assessments` builds them.
+    #[serde(default)]
+    pub period: Option<Value>,
+    #[serde(default)]
+    pub units: Vec<Value>,
     /// Candidate files: `main.rhai`, `policy.toml`, `rules.toml` of this set, or
     /// `plugins/<name>.rhai`.
     #[serde(default)]
@@ -63,7 +68,10 @@ impl Service {
                     .ticket(id)?
                     .ok_or_else(|| ServiceError::TicketNotFound(id.clone()))?;
                 let clocks = self.store.deadlines(id)?;
-                policy_view(&row, &clocks, set.manifest().offset)
+                let offset = set.manifest().offset;
+                let mut view = policy_view(&row, &clocks, offset);
+                view["actions"] = action_history(&self.store.events(std::slice::from_ref(id))?, offset);
+                view
             }
             (None, fields) => {
                 ticket_input(&set, fields.clone().unwrap_or_else(|| json!({})), "dry-run")
@@ -83,6 +91,11 @@ impl Service {
                     .clone()
                     .ok_or_else(|| invalid("clock", "is required for on_overdue"))?,
                 "history" => Value::Array(body.history.clone()),
+                "period" => body
+                    .period
+                    .clone()
+                    .ok_or_else(|| invalid("period", "is required for assess"))?,
+                "units" => Value::Array(body.units.clone()),
                 other => {
                     return Err(invalid(
                         "hook",

@@ -2,6 +2,7 @@
 //! trail in one transaction, answer with a view.
 
 mod actions;
+mod assess;
 mod clocks;
 mod error;
 mod evaluate;

@@ -66,6 +66,7 @@ impl Service {
                 .then(|| now.timestamp_micros()),
             after: query.after,
             received_since: None,
+            received_before: None,
             limit: limit + 1,
         };
         let mut rows = self.store.tickets(&filter)?;

@@ -144,6 +144,22 @@ impl Store {
             .load(&mut self.conn()?)?)
     }
 
+    /// The clocks of many tickets at once, in the same order per ticket.
+    pub fn deadlines_of(&self, ticket_ids: &[String]) -> Result<Vec<DeadlineRow>, StoreError> {
+        let mut rows = Vec::new();
+        let mut conn = self.conn()?;
+        for chunk in ticket_ids.chunks(500) {
+            rows.extend(
+                deadlines::table
+                    .filter(deadlines::ticket_id.eq_any(chunk))
+                    .order((deadlines::ticket_id, deadlines::clock, deadlines::unit_id))
+                    .select(DeadlineRow::as_select())
+                    .load(&mut conn)?,
+            );
+        }
+        Ok(rows)
+    }
+
     /// Clocks of these jurisdictions the sweeper should look at as of `now`, oldest first.
     pub fn due_deadlines(
         &self,

@@ -30,6 +30,8 @@ pub struct TicketFilter {
     pub after: Option<String>,
     /// Received at or after this instant (unix microseconds).
     pub received_since: Option<i64>,
+    /// Received before this instant (unix microseconds).
+    pub received_before: Option<i64>,
     pub limit: i64,
 }
 
@@ -115,6 +117,9 @@ impl Store {
         if let Some(since) = filter.received_since {
             query = query.filter(tickets::received_at.ge(since));
         }
+        if let Some(before) = filter.received_before {
+            query = query.filter(tickets::received_at.lt(before));
+        }
         if let Some(after) = &filter.after {
             query = query.filter(tickets::id.gt(after));
         }
@@ -133,6 +138,24 @@ impl Store {
             .select(TrailRow::as_select())
             .load(&mut self.conn()?)?;
         Ok(rows.into_iter().map(TrailRow::into_entry).collect())
+    }
+
+    /// The action events (not decisions) of some tickets, oldest first per ticket: what
+    /// review hooks and assessments read of a ticket's history.
+    pub fn events(&self, ticket_ids: &[String]) -> Result<Vec<TrailEntry>, StoreError> {
+        let mut entries = Vec::new();
+        let mut conn = self.conn()?;
+        // Bounded IN lists keep every backend under its bind-parameter limit.
+        for chunk in ticket_ids.chunks(500) {
+            let rows: Vec<TrailRow> = trail_entries::table
+                .filter(trail_entries::ticket_id.eq_any(chunk))
+                .filter(trail_entries::kind.eq("event"))
+                .order((trail_entries::ticket_id.asc(), trail_entries::seq.asc()))
+                .select(TrailRow::as_select())
+                .load(&mut conn)?;
+            entries.extend(rows.into_iter().map(TrailRow::into_entry));
+        }
+        Ok(entries)
     }
 
     /// Stores an activated policy version with its sources; storing it again changes nothing.
