@@ -12,6 +12,7 @@ use rhai::module_resolvers::DummyModuleResolver;
 use rhai::{Array, Dynamic, Engine, EvalAltResult, ImmutableString, Map, NativeCallContext};
 
 use super::instant::Instant;
+use super::manifest::Area;
 use crate::calendar::{self, Calendar, Due};
 use crate::domain::{Flag, Unit};
 
@@ -38,6 +39,7 @@ pub struct SetContext {
     pub calendar: Arc<Calendar>,
     pub night: (NaiveTime, NaiveTime),
     pub units: BTreeMap<String, Unit>,
+    pub areas: BTreeMap<String, Area>,
     pub data: Map,
 }
 
@@ -172,6 +174,24 @@ fn register_units_and_data(engine: &mut Engine) {
                     .map(unit_map)
                     .filter(|u| unit_matches(u, &filter))
                     .collect())
+            },
+        )
+        .register_fn(
+            "area",
+            |ctx: NativeCallContext, id: ImmutableString| -> HostResult<Dynamic> {
+                let set = context(&ctx)?;
+                let area = set
+                    .areas
+                    .get(id.as_str())
+                    .ok_or_else(|| host_error(format!("unknown area `{id}`")))?;
+                let mut map = Map::new();
+                map.insert("id".into(), area.id.clone().into());
+                map.insert("name".into(), area.name.clone().into());
+                map.insert(
+                    "unit".into(),
+                    area.unit.clone().map_or(Dynamic::UNIT, Dynamic::from),
+                );
+                Ok(Dynamic::from_map(map))
             },
         )
         .register_fn(

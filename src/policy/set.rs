@@ -316,6 +316,7 @@ pub fn compile_set(
         calendar,
         night: manifest.night,
         units: manifest.units.clone(),
+        areas: manifest.areas.clone(),
         data,
     });
     Ok(CompiledSet {
