@@ -118,6 +118,7 @@ pub fn action_history(events: &[TrailEntry], offset: FixedOffset) -> Value {
             Some(json!({
                 "action": action,
                 "outcome": e.output.get("outcome").cloned().unwrap_or(Value::Null),
+                "status_after": e.output.get("to").cloned().unwrap_or(Value::Null),
                 "unit": e.input.get("unit").cloned().unwrap_or(Value::Null),
                 "lead": e.output.get("lead").cloned().unwrap_or(Value::Null),
                 "at": e.input.get("at").cloned()
