@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, NaiveTime};
 use serde_json::{Map, Value, json};
 
 use super::{Service, ServiceError};
@@ -122,7 +122,31 @@ impl Service {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let clocks = self.store.deadlines_of(&ids)?;
         let events = self.store.events(&ids)?;
-        let (period, units) = figures(&set, &rows, &clocks, &events, from, to);
+        let (mut period, units) = figures(&set, &rows, &clocks, &events, from, to);
+        // Over several months, each month is assessed first and handed over too, for rules
+        // that build a year from its months (PY-30: the yearly score is the monthly mean).
+        let months = month_spans(from, to, offset);
+        if months.len() > 1 {
+            let mut monthly = Vec::new();
+            for (start, end) in months {
+                let (begin, finish) = (to_micros(start), to_micros(end));
+                let in_month: Vec<TicketRow> = rows
+                    .iter()
+                    .filter(|r| r.received_at >= begin && r.received_at < finish)
+                    .cloned()
+                    .collect();
+                let (month_period, month_units) =
+                    figures(&set, &in_month, &clocks, &events, start, end);
+                let decision = set.decide(Hook::Assess, &[month_period, month_units])?;
+                monthly.push(json!({
+                    "from": format_instant(start),
+                    "to": format_instant(end),
+                    "tickets": in_month.len(),
+                    "assessment": decision.output,
+                }));
+            }
+            period["monthly"] = Value::Array(monthly);
+        }
         let decision = set.decide(Hook::Assess, &[period.clone(), units.clone()])?;
         self.metrics.decided(std::slice::from_ref(&decision));
         Ok(json!({
@@ -171,6 +195,32 @@ impl Service {
             }
         }
     }
+}
+
+/// `[from, to)` cut at calendar-month boundaries in the set's timezone.
+fn month_spans(
+    from: DateTime<FixedOffset>,
+    to: DateTime<FixedOffset>,
+    offset: FixedOffset,
+) -> Vec<(DateTime<FixedOffset>, DateTime<FixedOffset>)> {
+    let mut spans = Vec::new();
+    let mut start = from.with_timezone(&offset);
+    let to = to.with_timezone(&offset);
+    // A period of more than ten years is assessed as one piece, not month by month.
+    for _ in 0..120 {
+        if start >= to {
+            return spans;
+        }
+        let next_month = start
+            .date_naive()
+            .with_day(1)
+            .and_then(|d| d.checked_add_months(Months::new(1)))
+            .and_then(|d| d.and_time(NaiveTime::MIN).and_local_timezone(offset).single());
+        let end = next_month.map_or(to, |n| n.min(to));
+        spans.push((start, end));
+        start = end;
+    }
+    vec![(from, to)]
 }
 
 /// An RFC 3339 instant, or a date meaning its midnight in the set's timezone.
@@ -304,4 +354,39 @@ fn figures(
         })
         .collect();
     (period, Value::Array(units))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).expect("test instant")
+    }
+
+    #[test]
+    fn periods_are_cut_at_month_boundaries_in_the_sets_timezone() {
+        let offset = FixedOffset::east_opt(8 * 3600).expect("offset");
+        let spans = month_spans(
+            at("2026-01-15T00:00:00+08:00"),
+            at("2026-03-10T00:00:00+08:00"),
+            offset,
+        );
+        let starts: Vec<String> = spans.iter().map(|(s, _)| format_instant(*s)).collect();
+        assert_eq!(
+            starts,
+            [
+                "2026-01-15T00:00:00+08:00",
+                "2026-02-01T00:00:00+08:00",
+                "2026-03-01T00:00:00+08:00"
+            ]
+        );
+        assert_eq!(spans[2].1, at("2026-03-10T00:00:00+08:00"));
+        let one = month_spans(
+            at("2026-03-01T00:00:00+08:00"),
+            at("2026-04-01T00:00:00+08:00"),
+            offset,
+        );
+        assert_eq!(one.len(), 1);
+    }
 }
