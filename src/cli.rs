@@ -12,7 +12,8 @@ use std::time::Duration;
 use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings, SimulateArgs, SweepArgs};
 use crate::http::{self, AuthConfig};
 use crate::policy::{
-    Paths, Registry, RegistryError, RuleBook, compile_set, discover_sets, run_golden_tests,
+    Paths, Registry, RegistryError, RoutingReport, RuleBook, check_routing, compile_set,
+    discover_sets, run_golden_tests,
 };
 use crate::service::{Service, ServiceError};
 use crate::store::{Store, StoreError};
@@ -239,6 +240,35 @@ pub fn check(args: &CommonArgs) -> Result<ExitCode, CliError> {
     })
 }
 
+fn print_routing(id: &str, routing: &RoutingReport) {
+    println!(
+        "    routing: {} combinations, {} accepted, {} without exactly one declared lead; {} units lead",
+        routing.combinations,
+        routing.accepted,
+        routing.gaps.len(),
+        routing.leads.len(),
+    );
+    for gap in routing.gaps.iter().take(20) {
+        println!(
+            "    policies/{id}: routing gap: {} / {} flags [{}] area {}: {}",
+            gap.category,
+            gap.topic,
+            gap.flags.join(", "),
+            gap.area.as_deref().unwrap_or("-"),
+            gap.problem
+        );
+    }
+    if routing.gaps.len() > 20 {
+        println!("    … and {} more gaps", routing.gaps.len() - 20);
+    }
+    if !routing.unreachable.is_empty() {
+        println!(
+            "    units no route reaches (escalation and review targets are expected here): {}",
+            routing.unreachable.join(", ")
+        );
+    }
+}
+
 fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool {
     let set = match compile_set(paths, calendars, id) {
         Ok(set) => set,
@@ -262,8 +292,10 @@ fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool
         }
     };
     let coverage = rules.coverage(&report);
+    let routing = check_routing(&set);
     let passed = report.results.len() - report.failures().count();
-    let ok = report.passed() && coverage.complete() && !report.results.is_empty();
+    let ok =
+        report.passed() && coverage.complete() && !report.results.is_empty() && routing.complete();
     println!(
         "{} {id}  version {}  golden {passed}/{}  rules covered {}/{}",
         if ok { "✓" } else { "✗" },
@@ -289,5 +321,6 @@ fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool
     for rule in &coverage.unlisted {
         println!("    policies/{id}/tests: cites `{rule}`, which rules.toml does not list");
     }
+    print_routing(id, &routing);
     ok
 }

@@ -36,7 +36,51 @@ fn check(tree: &PolicyTree) -> (i32, String, String) {
 fn check_passes_on_the_shipped_sets() {
     let (code, stdout, _) = jiesu(&["check"]);
     assert_eq!(code, 0, "{stdout}");
-    assert!(stdout.contains("✓ anshan"), "{stdout}");
+    for set in [
+        "anshan",
+        "hohhot",
+        "inner-mongolia",
+        "puyang-hualong",
+        "wushen-police",
+    ] {
+        let line = stdout
+            .lines()
+            .find(|l| l.starts_with(&format!("✓ {set} ")))
+            .unwrap_or_else(|| panic!("no passing line for {set}: {stdout}"));
+        // "rules covered N/N": every listed rule has a golden test.
+        let covered = line.split("rules covered ").nth(1).unwrap();
+        let (tested, listed) = covered.split_once('/').unwrap();
+        assert_eq!(tested, listed, "{line}");
+    }
+    assert!(
+        stdout.contains("0 without exactly one declared lead"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_fails_when_an_accepted_matter_routes_to_no_declared_unit() {
+    let tree = PolicyTree::shipped();
+    let manifest = tree.policies().join("puyang-hualong/policy.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    // No golden case routes education, so only the completeness check can notice.
+    std::fs::write(
+        &manifest,
+        text.replace("education = \"py-education\"", "education = \"py-nobody\""),
+    )
+    .unwrap();
+    let (code, stdout, _) = check(&tree);
+    assert_eq!(code, 1, "{stdout}");
+    let set_line = stdout
+        .lines()
+        .find(|l| l.contains(" puyang-hualong "))
+        .unwrap();
+    assert!(set_line.starts_with('✗'), "{set_line}");
+    assert!(set_line.contains("golden 63/63"), "{set_line}");
+    assert!(
+        stdout.contains("routing gap: consultation / education flags [] area -: lead `py-nobody` is not a declared unit"),
+        "{stdout}"
+    );
 }
 
 #[test]

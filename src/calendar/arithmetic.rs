@@ -138,7 +138,12 @@ fn adjacent_working_day(
 mod tests {
     #[test]
     fn working_days_taken_inverts_working_days() {
-        let calendar = Calendar::new("t".into(), BTreeSet::from([2026]), HashMap::new(), "v".into());
+        let calendar = Calendar::new(
+            "t".into(),
+            BTreeSet::from([2026]),
+            HashMap::new(),
+            "v".into(),
+        );
         let from = at("2026-03-02T09:00:00+08:00"); // a Monday
         assert_eq!(working_days_taken(&calendar, from, from).unwrap(), 0);
         assert_eq!(

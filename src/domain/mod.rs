@@ -14,8 +14,7 @@ pub use action::{
 };
 pub use deadline::DeadlineName;
 pub use request::{
-    Signatory,
-    ActionRequest, EXTENSION_CRITERIA, Evidence, Reply, Resolution, Satisfaction,
+    ActionRequest, EXTENSION_CRITERIA, Evidence, Reply, Resolution, Satisfaction, Signatory,
     TERMINATION_CRITERIA,
 };
 pub use ticket::{NewTicket, Rejection, Requester, Status};

@@ -19,6 +19,14 @@ pub enum Category {
 }
 
 impl Category {
+    pub const ALL: &'static [Category] = &[
+        Self::Consultation,
+        Self::Help,
+        Self::Complaint,
+        Self::Report,
+        Self::Suggestion,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Consultation => "consultation",

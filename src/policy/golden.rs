@@ -239,9 +239,7 @@ fn run_case(set: &CompiledSet, case: &GoldenCase, index: usize) -> Result<(), St
                 case.history.iter().map(table_to_json).collect(),
             )),
             "period" => case.period.as_ref().map(table_to_json),
-            "units" => Some(Value::Array(
-                case.units.iter().map(table_to_json).collect(),
-            )),
+            "units" => Some(Value::Array(case.units.iter().map(table_to_json).collect())),
             _ => None,
         };
         args.push(arg.ok_or_else(|| {

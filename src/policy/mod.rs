@@ -11,6 +11,7 @@ mod instant;
 mod manifest;
 mod registry;
 mod resolver;
+mod routing;
 mod rules;
 mod set;
 mod watcher;
@@ -25,6 +26,7 @@ pub use registry::{
     OnActivate, PolicyStatus, Registry, RegistryError, ReloadReport, SetStatus, validate,
 };
 pub use resolver::is_plugin_name;
+pub use routing::{RoutingGap, RoutingReport, check_routing};
 pub use rules::{Coverage, Rule, RuleBook};
 pub use set::{CompiledSet, Paths, compile_set, discover_sets};
 pub use watcher::{DEBOUNCE, PolicyWatcher, watch};

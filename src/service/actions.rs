@@ -7,7 +7,8 @@ use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::clocks::{
-    CANCELLED, MET, MISSED, OPEN, WARNED, clock_rows, lead_deadlines_json, action_history, policy_view,
+    CANCELLED, MET, MISSED, OPEN, WARNED, action_history, clock_rows, lead_deadlines_json,
+    policy_view,
 };
 use super::filing::{decision_entry, invalid_output, unit_ref};
 use super::{Service, ServiceError, TicketView};
@@ -181,7 +182,8 @@ impl Service {
             .with_timezone(&offset);
         let clocks = self.store.deadlines(ticket_id)?;
         let mut ticket = policy_view(&row, &clocks, offset);
-        ticket["actions"] = action_history(&self.store.events(std::slice::from_ref(&row.id))?, offset);
+        ticket["actions"] =
+            action_history(&self.store.events(std::slice::from_ref(&row.id))?, offset);
         let mut request_json = json!(request);
         request_json["at"] = json!(format_instant(at));
         let now_us = to_micros(now);

@@ -215,7 +215,11 @@ fn month_spans(
             .date_naive()
             .with_day(1)
             .and_then(|d| d.checked_add_months(Months::new(1)))
-            .and_then(|d| d.and_time(NaiveTime::MIN).and_local_timezone(offset).single());
+            .and_then(|d| {
+                d.and_time(NaiveTime::MIN)
+                    .and_local_timezone(offset)
+                    .single()
+            });
         let end = next_month.map_or(to, |n| n.min(to));
         spans.push((start, end));
         start = end;
@@ -281,14 +285,20 @@ fn figures(
         let counts = units.entry(lead).or_default();
         counts.tickets += 1;
         bump(&mut counts.by_category, &row.category);
-        let own_clocks = clocks_of.get(row.id.as_str()).map_or(&[][..], Vec::as_slice);
+        let own_clocks = clocks_of
+            .get(row.id.as_str())
+            .map_or(&[][..], Vec::as_slice);
         for clock in own_clocks.iter().filter(|c| c.unit_id == lead) {
             bump(
                 counts.clocks.entry(clock.clock.clone()).or_default(),
                 &clock.state,
             );
         }
-        let handling = handling_of(events_of.get(row.id.as_str()).map_or(&[][..], Vec::as_slice));
+        let handling = handling_of(
+            events_of
+                .get(row.id.as_str())
+                .map_or(&[][..], Vec::as_slice),
+        );
         counts.signed += u64::from(handling.signed);
         counts.extended += u64::from(handling.extended);
         counts.returned += u64::from(handling.returned);
@@ -309,7 +319,10 @@ fn figures(
                 } else {
                     &mut counts.handling_days
                 };
-                bump(table.entry(row.category.clone()).or_default(), &days.to_string());
+                bump(
+                    table.entry(row.category.clone()).or_default(),
+                    &days.to_string(),
+                );
             }
         }
     }

@@ -70,7 +70,8 @@ impl Service {
                 let clocks = self.store.deadlines(id)?;
                 let offset = set.manifest().offset;
                 let mut view = policy_view(&row, &clocks, offset);
-                view["actions"] = action_history(&self.store.events(std::slice::from_ref(id))?, offset);
+                view["actions"] =
+                    action_history(&self.store.events(std::slice::from_ref(id))?, offset);
                 view
             }
             (None, fields) => {

@@ -1,0 +1,256 @@
+//! Routing completeness: runs `accept` and `route` over every category × topic, with the
+//! flags that change routing and every area, and proves each accepted combination reaches
+//! exactly one declared lead unit (and only declared co-units). A gap is a matter nobody
+//! owns, the 推诿 this check exists to prevent; units no combination reaches are listed too.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+
+use super::contract::policy_ticket;
+use super::golden::DEFAULT_RECEIVED_AT;
+use super::{AcceptOutcome, CompiledSet, Hook};
+use crate::domain::{Category, Channel, NewTicket};
+
+/// Flags that, by themselves, may change who leads: coordination, emergency services,
+/// scope and difficulty. Each is tried alone, with no area.
+const ROUTING_FLAGS: &[&str] = &[
+    "multi_department",
+    "cross_region",
+    "dispute_city_district",
+    "police",
+    "fire",
+    "medical",
+    "traffic_accident",
+    "beyond_duty",
+    "volunteer_consent",
+    "difficult",
+    "complex",
+    "urgent",
+    "life_threat",
+    "outside_jurisdiction",
+    "other_platform",
+    "knowledge_base_answerable",
+];
+
+/// Combinations whose meaning lies in the pair (HH-12 overlap with 110, HH-23 consent,
+/// HH-20 hard multi-department matters).
+const ROUTING_PAIRS: &[&[&str]] = &[
+    &["police", "multi_department"],
+    &["beyond_duty", "volunteer_consent"],
+    &["difficult", "multi_department"],
+    &["multi_department", "cross_region"],
+];
+
+/// Flags tried with every area, where territory and level decide (HH-20/21, PY-ops-7.4).
+const AREA_FLAGS: &[&[&str]] = &[&[], &["multi_department"], &["dispute_city_district"]];
+
+/// One accepted combination that does not reach exactly one declared lead.
+#[derive(Debug, Clone)]
+pub struct RoutingGap {
+    pub category: &'static str,
+    pub topic: String,
+    pub flags: Vec<&'static str>,
+    pub area: Option<String>,
+    pub problem: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct RoutingReport {
+    pub combinations: usize,
+    pub accepted: usize,
+    /// Tickets each unit leads among the accepted combinations.
+    pub leads: BTreeMap<String, usize>,
+    pub gaps: Vec<RoutingGap>,
+    /// Declared units no accepted combination makes lead or co-unit.
+    pub unreachable: Vec<String>,
+}
+
+impl RoutingReport {
+    pub fn complete(&self) -> bool {
+        self.gaps.is_empty()
+    }
+}
+
+fn ticket(
+    set: &CompiledSet,
+    category: Category,
+    topic: &str,
+    flags: &[&str],
+    area: Option<&str>,
+) -> Value {
+    let filed = json!({
+        "jurisdiction": set.id(),
+        "channel": Channel::Phone.as_str(),
+        "category": category.as_str(),
+        "topic": topic,
+        "flags": flags,
+        "area": area,
+        "content": "routing completeness check",
+        "received_at": DEFAULT_RECEIVED_AT,
+    });
+    match serde_json::from_value::<NewTicket>(filed) {
+        Ok(new) => {
+            let received = new
+                .received_at
+                .map(|t| t.with_timezone(&set.manifest().offset));
+            match received {
+                Some(at) => policy_ticket("routing-check", &new, at),
+                None => Value::Null,
+            }
+        }
+        Err(_) => Value::Null,
+    }
+}
+
+/// One combination to try.
+struct Case<'a> {
+    category: Category,
+    topic: &'a str,
+    flags: &'a [&'static str],
+    area: Option<&'a str>,
+}
+
+/// What one worker found over its share of the combinations.
+#[derive(Default)]
+struct Partial {
+    accepted: usize,
+    leads: BTreeMap<String, usize>,
+    gaps: Vec<RoutingGap>,
+    reached: BTreeSet<String>,
+}
+
+fn check_case(set: &CompiledSet, case: &Case, out: &mut Partial) {
+    let input = ticket(set, case.category, case.topic, case.flags, case.area);
+    let gap = |problem: String| RoutingGap {
+        category: case.category.as_str(),
+        topic: case.topic.to_owned(),
+        flags: case.flags.to_vec(),
+        area: case.area.map(str::to_owned),
+        problem,
+    };
+    let accepted = set
+        .decide(Hook::Accept, std::slice::from_ref(&input))
+        .map_err(|e| e.to_string())
+        .and_then(|d| d.accept_outcome());
+    match accepted {
+        Ok(AcceptOutcome::Accepted) => {}
+        Ok(_) => return,
+        Err(e) => {
+            out.gaps.push(gap(format!("accept failed: {e}")));
+            return;
+        }
+    }
+    out.accepted += 1;
+    let routed = set
+        .decide(Hook::Route, std::slice::from_ref(&input))
+        .map_err(|e| e.to_string())
+        .and_then(|d| d.route());
+    let route = match routed {
+        Ok(route) => route,
+        Err(e) => {
+            out.gaps.push(gap(format!("route failed: {e}")));
+            return;
+        }
+    };
+    if set.unit(&route.lead).is_none() {
+        out.gaps
+            .push(gap(format!("lead `{}` is not a declared unit", route.lead)));
+        return;
+    }
+    if let Some(unknown) = route.assist.iter().find(|u| set.unit(u).is_none()) {
+        out.gaps
+            .push(gap(format!("co-unit `{unknown}` is not a declared unit")));
+        return;
+    }
+    if route.assist.contains(&route.lead) {
+        out.gaps
+            .push(gap(format!("`{}` is both lead and co-unit", route.lead)));
+        return;
+    }
+    *out.leads.entry(route.lead.clone()).or_default() += 1;
+    out.reached.insert(route.lead);
+    out.reached.extend(route.assist);
+}
+
+/// Enumerates the set's combinations and checks each accepted one, on every core.
+pub fn check_routing(set: &CompiledSet) -> RoutingReport {
+    let manifest = set.manifest();
+    let mut topics: BTreeSet<String> = crate::domain::STANDARD_TOPICS
+        .iter()
+        .map(|t| (*t).to_owned())
+        .collect();
+    topics.extend(manifest.topics.iter().cloned());
+    let mut variants: Vec<(Vec<&'static str>, Option<&str>)> = vec![(vec![], None)];
+    variants.extend(ROUTING_FLAGS.iter().map(|f| (vec![*f], None)));
+    variants.extend(ROUTING_PAIRS.iter().map(|p| (p.to_vec(), None)));
+    for area in manifest.areas.keys() {
+        variants.extend(AREA_FLAGS.iter().map(|f| (f.to_vec(), Some(area.as_str()))));
+    }
+    let mut cases = Vec::new();
+    for category in Category::ALL {
+        for topic in &topics {
+            for (flags, area) in &variants {
+                cases.push(Case {
+                    category: *category,
+                    topic,
+                    flags,
+                    area: *area,
+                });
+            }
+        }
+    }
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = cases.len().div_ceil(workers).max(1);
+    let partials: Vec<Partial> = std::thread::scope(|scope| {
+        let handles: Vec<_> = cases
+            .chunks(chunk)
+            .map(|share| {
+                scope.spawn(move || {
+                    let mut out = Partial::default();
+                    for case in share {
+                        check_case(set, case, &mut out);
+                    }
+                    out
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                // A worker that panicked proves nothing about its share: say so as a gap.
+                h.join().unwrap_or_else(|_| Partial {
+                    gaps: vec![RoutingGap {
+                        category: "-",
+                        topic: "-".into(),
+                        flags: vec![],
+                        area: None,
+                        problem: "a checking worker panicked; its combinations are unchecked"
+                            .into(),
+                    }],
+                    ..Partial::default()
+                })
+            })
+            .collect()
+    });
+    let mut report = RoutingReport {
+        combinations: cases.len(),
+        ..RoutingReport::default()
+    };
+    let mut reached = BTreeSet::new();
+    for partial in partials {
+        report.accepted += partial.accepted;
+        for (unit, n) in partial.leads {
+            *report.leads.entry(unit).or_default() += n;
+        }
+        report.gaps.extend(partial.gaps);
+        reached.extend(partial.reached);
+    }
+    report.unreachable = manifest
+        .units
+        .keys()
+        .filter(|u| !reached.contains(*u))
+        .cloned()
+        .collect();
+    report
+}
