@@ -284,5 +284,16 @@ fn time_limits(t) { #{ deadlines: #{ resolve: working_days(t.dispatched_at, limi
         r#"{"year": 2027, "papers": ["国务院办公厅关于2027年部分节假日安排的通知"], "days": [{"name": "元旦", "date": "2027-01-01", "isOffDay": true}]}"#,
     )
     .unwrap();
-    changed_for(&after_plugin, &["anshan", "left", "right"]);
+    changed_for(
+        &after_plugin,
+        &[
+            "anshan",
+            "hohhot",
+            "inner-mongolia",
+            "left",
+            "puyang-hualong",
+            "right",
+            "wushen-police",
+        ],
+    );
 }

@@ -351,3 +351,66 @@ fn imports_cannot_leave_the_plugins_folder() {
     let err = compile(&tree, "x").unwrap_err().to_string();
     assert!(err.contains("not found"), "{err}");
 }
+
+/// A reload recompiles and re-tests only what changed: an edit to one set leaves every
+/// other set's serving version in place (the same `Arc`), while a plugin edit reaches the
+/// sets importing it.
+#[test]
+fn a_reload_rebuilds_only_the_sets_whose_inputs_changed() {
+    let tree = PolicyTree::shipped();
+    let registry = jiesu::policy::Registry::load(tree.paths(), None).unwrap();
+    let before = |id: &str| registry.get(id).unwrap();
+    let (anshan, hohhot, puyang) = (before("anshan"), before("hohhot"), before("puyang-hualong"));
+
+    let main = tree.policies().join("anshan/main.rhai");
+    let script = std::fs::read_to_string(&main).unwrap();
+    std::fs::write(&main, format!("{script}\n// an edit\n")).unwrap();
+    let report = registry.reload();
+    assert_eq!(report.activated.len(), 1, "{report:?}");
+    assert_eq!(report.activated[0].0, "anshan");
+    assert!(!std::sync::Arc::ptr_eq(
+        &anshan,
+        &registry.get("anshan").unwrap()
+    ));
+    assert!(std::sync::Arc::ptr_eq(
+        &hohhot,
+        &registry.get("hohhot").unwrap()
+    ));
+    assert!(std::sync::Arc::ptr_eq(
+        &puyang,
+        &registry.get("puyang-hualong").unwrap()
+    ));
+
+    // The region's plugin: the three Inner Mongolia sets change, the others do not.
+    let plugin = tree.plugins().join("inner_mongolia.rhai");
+    let text = std::fs::read_to_string(&plugin).unwrap();
+    std::fs::write(&plugin, format!("{text}\n// an edit\n")).unwrap();
+    let mut changed: Vec<String> = registry
+        .reload()
+        .activated
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    changed.sort();
+    assert_eq!(changed, ["hohhot", "inner-mongolia", "wushen-police"]);
+    assert!(std::sync::Arc::ptr_eq(
+        &puyang,
+        &registry.get("puyang-hualong").unwrap()
+    ));
+
+    // A golden file edited to fail is run again and refused, though the sources are the same.
+    let golden = tree.policies().join("puyang-hualong/tests/PY-7.toml");
+    let cases = std::fs::read_to_string(&golden).unwrap();
+    std::fs::write(
+        &golden,
+        cases.replace("to = \"py-ecology\"", "to = \"py-market\""),
+    )
+    .unwrap();
+    let report = registry.reload();
+    assert_eq!(report.refused.len(), 1, "{report:?}");
+    assert_eq!(report.refused[0].0, "puyang-hualong");
+    assert!(std::sync::Arc::ptr_eq(
+        &puyang,
+        &registry.get("puyang-hualong").unwrap()
+    ));
+}

@@ -60,7 +60,7 @@ pub struct Manifest {
     pub data: serde_json::Map<String, serde_json::Value>,
 }
 
-const DEFAULT_CALENDAR: &str = "cn";
+pub(crate) const DEFAULT_CALENDAR: &str = "cn";
 const DEFAULT_TIMEZONE: &str = "+08:00";
 const DEFAULT_NIGHT: [&str; 2] = ["18:00", "08:00"];
 

@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use super::error::{PolicyError, SourceLocation};
 use super::golden::run_golden_tests;
-use super::set::{CompiledSet, Paths, compile_set, discover_sets};
+use super::set::{CompiledSet, Paths, compile_set, discover_sets, fingerprint};
 use crate::calendar;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -146,23 +146,19 @@ impl Registry {
         let mut next = Snapshot::default();
         let previous = self.snapshot.load();
         for id in ids.iter().filter(|id| self.serves(id)) {
-            let outcome = calendars
-                .as_ref()
-                .map_err(Clone::clone)
-                .and_then(|cals| validate(&self.paths, cals, id))
-                .and_then(|set| {
-                    let unchanged = previous
-                        .active
-                        .get(id)
-                        .is_some_and(|(old, _)| old.version() == set.version());
-                    if !unchanged && let Some(callback) = self.on_activate.get() {
-                        callback(&set).map_err(PolicyError::Activation)?;
-                    }
-                    Ok(set)
-                });
+            let outcome = calendars.as_ref().map_err(Clone::clone).and_then(|cals| {
+                // Nothing the serving version was built and tested from has changed: keep
+                // it, so an edit to one set does not recompile and re-test every other.
+                if let Some((old, _)) = previous.active.get(id)
+                    && fingerprint(&self.paths, cals, id, old.plugins())
+                        .is_ok_and(|f| f == old.fingerprint())
+                {
+                    return Ok(Arc::clone(old));
+                }
+                compile_and_test(&self.paths, cals, id, &previous, self.on_activate.get())
+            });
             match outcome {
                 Ok(set) => {
-                    let set = Arc::new(set);
                     let activated_at = match previous.active.get(id) {
                         Some((old, at)) if old.version() == set.version() => *at,
                         _ => {
@@ -244,6 +240,30 @@ impl Registry {
     pub fn paths(&self) -> &Paths {
         &self.paths
     }
+}
+
+/// A set whose inputs changed: compiled, its golden tests run, and (for a new version)
+/// the activation callback asked.
+fn compile_and_test(
+    paths: &Paths,
+    calendars: &calendar::CalendarSet,
+    id: &str,
+    previous: &Snapshot,
+    on_activate: Option<&OnActivate>,
+) -> Result<Arc<CompiledSet>, PolicyError> {
+    let set = compile_set(paths, calendars, id)?;
+    let report = run_golden_tests(&set)?;
+    if let Some(err) = report.first_error() {
+        return Err(err);
+    }
+    let unchanged = previous
+        .active
+        .get(id)
+        .is_some_and(|(old, _)| old.version() == set.version());
+    if !unchanged && let Some(callback) = on_activate {
+        callback(&set).map_err(PolicyError::Activation)?;
+    }
+    Ok(Arc::new(set))
 }
 
 fn status_of(set: &CompiledSet, activated_at: DateTime<Utc>) -> SetStatus {

@@ -13,7 +13,7 @@ use super::contract::{Decision, Hook, outcome_of, trace_of};
 use super::convert::{to_dynamic, to_json};
 use super::engine::{SetContext, sandboxed_engine, with_runtime};
 use super::error::{DecisionError, PolicyError, SourceLocation};
-use super::manifest::{Manifest, ManifestFile};
+use super::manifest::{DEFAULT_CALENDAR, Manifest, ManifestFile};
 use super::resolver::PluginResolver;
 use crate::calendar::CalendarSet;
 use crate::domain::Unit;
@@ -71,6 +71,8 @@ pub struct CompiledSet {
     plugins: BTreeSet<String>,
     parents: Vec<String>,
     tests_dir: PathBuf,
+    /// See [`fingerprint`]: taken at compile time.
+    fingerprint: String,
 }
 
 impl std::fmt::Debug for CompiledSet {
@@ -239,12 +241,91 @@ fn frame(hasher: &mut Sha256, label: &str, bytes: &[u8]) {
     hasher.update(bytes);
 }
 
+/// The golden files' names and contents, hashed. A file that cannot be read hashes its
+/// error, so the next golden run reports it.
+fn digest_tests(dir: &Path) -> String {
+    let mut hasher = Sha256::new();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|entries| entries.filter_map(|e| e.ok().map(|e| e.path())).collect())
+        .unwrap_or_default();
+    files.sort();
+    for path in files {
+        let name = path.to_string_lossy().into_owned();
+        match std::fs::read(&path) {
+            Ok(bytes) => frame(&mut hasher, &name, &bytes),
+            Err(e) => frame(&mut hasher, &name, e.to_string().as_bytes()),
+        }
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// A cheap fingerprint of everything a set's compilation and golden run depend on: its
+/// chain's files, the plugins it imported last time, its calendar and its golden files.
+/// Equal to the serving version's, the set need not be compiled or tested again. A set
+/// that starts importing another plugin changes its script, and so its fingerprint.
+pub fn fingerprint(
+    paths: &Paths,
+    calendars: &CalendarSet,
+    id: &str,
+    plugins: &BTreeSet<String>,
+) -> Result<String, PolicyError> {
+    let tests = digest_tests(&paths.set_dir(id).join("tests"));
+    let chain = read_chain(paths, id)?;
+    let plugin_files: Vec<(String, Vec<u8>)> = plugins
+        .iter()
+        .map(|name| {
+            let path = paths.plugins.join(format!("{name}.rhai"));
+            let bytes = std::fs::read(&path).unwrap_or_else(|e| e.to_string().into_bytes());
+            (name.clone(), bytes)
+        })
+        .collect();
+    let calendar = chain
+        .iter()
+        .find_map(|s| s.file.calendar.clone())
+        .unwrap_or_else(|| DEFAULT_CALENDAR.to_owned());
+    let calendar_version = calendars.get(&calendar).map_or("missing", |c| c.version());
+    Ok(fingerprint_of(
+        &chain,
+        plugin_files.iter().map(|(n, b)| (n.as_str(), b.as_slice())),
+        calendar_version,
+        &tests,
+    ))
+}
+
+fn fingerprint_of<'a>(
+    chain: &[ReadSet],
+    plugins: impl Iterator<Item = (&'a str, &'a [u8])>,
+    calendar_version: &str,
+    tests_digest: &str,
+) -> String {
+    let mut hasher = Sha256::new();
+    for set in chain {
+        frame(
+            &mut hasher,
+            &set.manifest_path,
+            set.manifest_text.as_bytes(),
+        );
+        if let Some(script) = &set.script {
+            frame(&mut hasher, &set.script_path, script.as_bytes());
+        }
+    }
+    for (name, bytes) in plugins {
+        frame(&mut hasher, name, bytes);
+    }
+    frame(&mut hasher, "calendar", calendar_version.as_bytes());
+    frame(&mut hasher, "tests", tests_digest.as_bytes());
+    hex::encode(hasher.finalize())
+}
+
 /// Compiles a set with its parents, imported plugins and calendar.
 pub fn compile_set(
     paths: &Paths,
     calendars: &CalendarSet,
     id: &str,
 ) -> Result<CompiledSet, PolicyError> {
+    // Read before anything else: a golden file changing during the compile makes the
+    // fingerprint stale-old, so the next reload tests again (never the reverse).
+    let tests_digest = digest_tests(&paths.set_dir(id).join("tests"));
     let chain = read_chain(paths, id)?;
     let root_first: Vec<ManifestFile> = chain.iter().rev().map(|s| s.file.clone()).collect();
     let leaf = &chain[0];
@@ -312,6 +393,12 @@ pub fn compile_set(
     let data = to_dynamic(&Value::Object(manifest.data.clone()), manifest.offset)
         .try_cast::<rhai::Map>()
         .unwrap_or_default();
+    let fingerprint = fingerprint_of(
+        &chain,
+        plugins.iter().map(|(n, src)| (n.as_str(), src.as_bytes())),
+        calendar.version(),
+        &tests_digest,
+    );
     let context = Arc::new(SetContext {
         calendar,
         night: manifest.night,
@@ -320,6 +407,7 @@ pub fn compile_set(
         data,
     });
     Ok(CompiledSet {
+        fingerprint,
         parents: chain.iter().skip(1).map(|s| s.file.id.clone()).collect(),
         tests_dir: paths.set_dir(id).join("tests"),
         plugins: plugins.into_keys().collect(),
@@ -402,6 +490,10 @@ impl CompiledSet {
 
     pub fn tests_dir(&self) -> &Path {
         &self.tests_dir
+    }
+
+    pub fn fingerprint(&self) -> &str {
+        &self.fingerprint
     }
 
     pub fn defines(&self, hook: Hook) -> bool {
