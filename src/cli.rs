@@ -12,7 +12,7 @@ use std::time::Duration;
 use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings, SimulateArgs, SweepArgs};
 use crate::http::{self, AuthConfig};
 use crate::policy::{
-    Paths, Registry, RegistryError, RoutingReport, RuleBook, check_routing, compile_set,
+    CompiledSet, Paths, Registry, RegistryError, RoutingReport, RuleBook, check_routing, compile_set,
     discover_sets, run_golden_tests,
 };
 use crate::service::{Service, ServiceError};
@@ -240,7 +240,8 @@ pub fn check(args: &CommonArgs) -> Result<ExitCode, CliError> {
     })
 }
 
-fn print_routing(id: &str, routing: &RoutingReport) {
+fn print_routing(set: &CompiledSet, routing: &RoutingReport) {
+    let id = set.id();
     println!(
         "    routing: {} combinations, {} accepted, {} without exactly one declared lead; {} units lead",
         routing.combinations,
@@ -261,10 +262,22 @@ fn print_routing(id: &str, routing: &RoutingReport) {
     if routing.gaps.len() > 20 {
         println!("    … and {} more gaps", routing.gaps.len() - 20);
     }
-    if !routing.unreachable.is_empty() {
+    // Units a parent declares are the parent's business; list only this set's own.
+    let origin = &set.manifest().unit_origin;
+    let (own, inherited): (Vec<&String>, Vec<&String>) = routing
+        .unreachable
+        .iter()
+        .partition(|u| origin.get(*u).is_none_or(|o| o == id));
+    if !own.is_empty() {
         println!(
             "    units no route reaches (escalation and review targets are expected here): {}",
-            routing.unreachable.join(", ")
+            own.iter().map(|u| u.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
+    if !inherited.is_empty() {
+        println!(
+            "    {} inherited unit(s) no route of this set reaches",
+            inherited.len()
         );
     }
 }
@@ -321,6 +334,6 @@ fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool
     for rule in &coverage.unlisted {
         println!("    policies/{id}/tests: cites `{rule}`, which rules.toml does not list");
     }
-    print_routing(id, &routing);
+    print_routing(&set, &routing);
     ok
 }

@@ -56,6 +56,8 @@ pub struct Manifest {
     pub night: (NaiveTime, NaiveTime),
     pub topics: Vec<String>,
     pub units: BTreeMap<String, Unit>,
+    /// The set in the chain that declared each unit (a child's own, or inherited).
+    pub unit_origin: BTreeMap<String, String>,
     pub areas: BTreeMap<String, Area>,
     pub data: serde_json::Map<String, serde_json::Value>,
 }
@@ -74,6 +76,7 @@ impl Manifest {
         let mut night = None;
         let mut topics = Vec::new();
         let mut units = BTreeMap::new();
+        let mut unit_origin = BTreeMap::new();
         let mut areas = BTreeMap::new();
         let mut data = serde_json::Map::new();
         for file in chain {
@@ -87,6 +90,7 @@ impl Manifest {
             }
             for unit in &file.units {
                 units.insert(unit.id.clone(), unit.clone());
+                unit_origin.insert(unit.id.clone(), file.id.clone());
             }
             for area in &file.areas {
                 areas.insert(area.id.clone(), area.clone());
@@ -114,6 +118,7 @@ impl Manifest {
             night: (clock(&from)?, clock(&until)?),
             topics,
             units,
+            unit_origin,
             areas,
             data,
         };
