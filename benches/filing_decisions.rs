@@ -40,6 +40,35 @@ fn filing(c: &mut Criterion) {
         },
     );
 
+    // The other sets, on tickets that take their longest paths: Hohhot's dual dispatch with a
+    // township and co-unit clocks, and Hualong's complaint with its PY-conflicts note.
+    for (id, ticket) in [
+        (
+            "hohhot",
+            json!({"jurisdiction": "hohhot", "channel": "phone", "category": "complaint",
+                   "topic": "waste", "flags": ["multi_department"], "area": "hailar-road-east",
+                   "content": "垃圾清运不及时", "received_at": "2025-09-30T10:00:00+08:00"}),
+        ),
+        (
+            "puyang-hualong",
+            json!({"jurisdiction": "puyang-hualong", "channel": "phone", "category": "complaint",
+                   "topic": "waste", "flags": ["multi_department"], "area": "yuecun",
+                   "content": "垃圾清运不及时", "received_at": "2025-09-30T10:00:00+08:00"}),
+        ),
+    ] {
+        let set = compile_set(&paths, &calendars, id).unwrap();
+        let filed: NewTicket = serde_json::from_value(ticket).unwrap();
+        let args = [policy_ticket("bench", &filed, filed.received_at.unwrap())];
+        c.bench_function(&format!("{id} filing decision set"), |b| {
+            b.iter(|| {
+                let a = set.decide(Hook::Accept, black_box(&args)).unwrap();
+                let r = set.decide(Hook::Route, black_box(&args)).unwrap();
+                let t = set.decide(Hook::TimeLimits, black_box(&args)).unwrap();
+                black_box((a, r, t))
+            })
+        });
+    }
+
     let cn = calendars.get("cn").unwrap();
     let t = DateTime::parse_from_rfc3339("2025-09-30T10:00:00+08:00").unwrap();
     c.bench_function("working_days(+20) across National Day", |b| {

@@ -12,8 +12,8 @@ use std::time::Duration;
 use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings, SimulateArgs, SweepArgs};
 use crate::http::{self, AuthConfig};
 use crate::policy::{
-    CompiledSet, Paths, Registry, RegistryError, RoutingReport, RuleBook, check_routing, compile_set,
-    discover_sets, run_golden_tests,
+    CompiledSet, Paths, Registry, RegistryError, RoutingReport, RuleBook, check_routing,
+    compile_set, discover_sets, run_golden_tests,
 };
 use crate::service::{Service, ServiceError};
 use crate::store::{Store, StoreError};
@@ -271,7 +271,10 @@ fn print_routing(set: &CompiledSet, routing: &RoutingReport) {
     if !own.is_empty() {
         println!(
             "    units no route reaches (escalation and review targets are expected here): {}",
-            own.iter().map(|u| u.as_str()).collect::<Vec<_>>().join(", ")
+            own.iter()
+                .map(|u| u.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
         );
     }
     if !inherited.is_empty() {
