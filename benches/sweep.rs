@@ -52,7 +52,12 @@ fn fill(service: &Arc<Service>, count: usize, received_at: &str) {
             s.spawn(move || {
                 for _ in 0..count / 2 + (count % 2) * part {
                     service
-                        .file_ticket("bench", ticket(received_at), None, Utc::now())
+                        .file_ticket(
+                            &jiesu::domain::Principal::admin("bench"),
+                            ticket(received_at),
+                            None,
+                            Utc::now(),
+                        )
                         .unwrap();
                 }
             });

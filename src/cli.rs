@@ -39,6 +39,8 @@ pub enum CliError {
     Discover(std::io::Error),
     #[error("cannot watch the policy folders: {0}")]
     Watch(String),
+    #[error("config file [[tokens]]: {0}")]
+    Tokens(String),
 }
 
 /// Logs go to stderr; `JIESU_LOG` filters (default `info`), `JIESU_LOG_FORMAT=json` for JSON.
@@ -81,7 +83,11 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
             Duration::from_secs(settings.sweep_interval),
         );
     }
-    let auth = AuthConfig::new(settings.admin_token.as_deref());
+    let mut tokens = Vec::new();
+    for token in settings.tokens.clone() {
+        tokens.push(token.into_principal().map_err(CliError::Tokens)?);
+    }
+    let auth = AuthConfig::new(settings.admin_token.as_deref(), tokens);
     if settings.admin_token.is_none() {
         tracing::warn!("JIESU_ADMIN_TOKEN is not set: serving loopback callers only");
     }
@@ -339,4 +345,21 @@ fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool
     }
     print_routing(&set, &routing);
     ok
+}
+
+/// `jiesu token hash`: the secret comes on stdin so it stays out of shell history and `ps`.
+pub fn token_hash() -> Result<ExitCode, CliError> {
+    use sha2::{Digest, Sha256};
+    let mut secret = String::new();
+    std::io::stdin()
+        .read_line(&mut secret)
+        .map_err(|e| CliError::Tokens(format!("cannot read the secret from stdin: {e}")))?;
+    let secret = secret.trim_end_matches(['\r', '\n']);
+    if secret.trim().is_empty() {
+        return Err(CliError::Tokens(
+            "no secret on stdin: `echo -n SECRET | jiesu token hash`".into(),
+        ));
+    }
+    println!("{}", hex::encode(Sha256::digest(secret.as_bytes())));
+    Ok(ExitCode::SUCCESS)
 }

@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 use clap::Args;
 use serde::Deserialize;
 
+use crate::domain::{Principal, Role};
+
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite://data/jiesu.db";
 pub const DEFAULT_POLICIES: &str = "./policies";
@@ -100,6 +102,62 @@ struct ConfigFile {
     plugins: Option<PathBuf>,
     jurisdictions: Option<Vec<String>>,
     sweep_interval: Option<u64>,
+    #[serde(default)]
+    tokens: Vec<TokenConfig>,
+}
+
+/// One `[[tokens]]` entry: who holds a secret (only its sha256 is kept) and what it may see.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    pub name: String,
+    pub role: Role,
+    /// Absent: every jurisdiction.
+    #[serde(default)]
+    pub jurisdictions: Option<Vec<String>>,
+    #[serde(default)]
+    pub units: Vec<String>,
+    #[serde(default)]
+    pub pii: bool,
+    /// Hex sha256 of the secret (`jiesu token hash`).
+    pub sha256: String,
+}
+
+impl TokenConfig {
+    /// The digest as bytes, and the principal this token authenticates as.
+    pub fn into_principal(self) -> Result<([u8; 32], Principal), String> {
+        let digest: [u8; 32] = hex::decode(self.sha256.trim())
+            .ok()
+            .and_then(|bytes| bytes.try_into().ok())
+            .ok_or_else(|| {
+                format!(
+                    "token `{}`: sha256 must be 64 hex digits (see `jiesu token hash`)",
+                    self.name
+                )
+            })?;
+        if self.role == Role::Unit && self.units.is_empty() {
+            return Err(format!(
+                "token `{}`: a unit token must name its `units`",
+                self.name
+            ));
+        }
+        if self.role != Role::Unit && !self.units.is_empty() {
+            return Err(format!(
+                "token `{}`: only unit tokens name `units`",
+                self.name
+            ));
+        }
+        Ok((
+            digest,
+            Principal {
+                name: self.name,
+                role: self.role,
+                jurisdictions: self.jurisdictions.map(|js| js.into_iter().collect()),
+                units: self.units.into_iter().collect(),
+                pii: self.pii,
+            },
+        ))
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -127,6 +185,8 @@ pub struct Settings {
     pub admin_token: Option<String>,
     /// Seconds between background sweeps; 0: none.
     pub sweep_interval: u64,
+    /// `[[tokens]]` of the config file.
+    pub tokens: Vec<TokenConfig>,
 }
 
 pub const DEFAULT_SWEEP_INTERVAL: u64 = 60;
@@ -138,11 +198,7 @@ fn read_config(path: &Path) -> Result<ConfigFile, ConfigError> {
     })?;
     toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.to_owned(),
-        message: if text.contains("[[tokens]]") {
-            "per-role `[[tokens]]` are not supported by this version; use JIESU_ADMIN_TOKEN".into()
-        } else {
-            e.to_string()
-        },
+        message: e.to_string(),
     })
 }
 
@@ -192,6 +248,7 @@ impl Settings {
             admin_token: std::env::var("JIESU_ADMIN_TOKEN")
                 .ok()
                 .filter(|t| !t.is_empty()),
+            tokens: file.tokens,
         })
     }
 }

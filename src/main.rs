@@ -24,6 +24,15 @@ enum Command {
     Sweep(SweepArgs),
     /// Re-decide stored tickets with candidate policies and report what would change.
     Simulate(SimulateArgs),
+    /// Token helpers for the config file's [[tokens]].
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Subcommand)]
+enum TokenCommand {
+    /// Read a secret token on stdin and print its sha256, for `sha256 = "…"`.
+    Hash,
 }
 
 fn main() -> ExitCode {
@@ -35,6 +44,7 @@ fn main() -> ExitCode {
         Command::Migrate(args) => cli::migrate(&args),
         Command::Sweep(args) => cli::sweep(&args),
         Command::Simulate(args) => cli::simulate(&args),
+        Command::Token(TokenCommand::Hash) => cli::token_hash(),
     };
     match outcome {
         Ok(code) => code,

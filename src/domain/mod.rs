@@ -1,5 +1,6 @@
 //! Pure domain types of a 12345 ticket. No I/O, no Rhai, no SQL, no HTTP.
 
+mod access;
 mod action;
 mod deadline;
 mod request;
@@ -8,6 +9,7 @@ mod time;
 mod unit;
 mod vocabulary;
 
+pub use access::{Capability, Principal, Role, mask_name, mask_phone, role_may};
 pub use action::{
     ALLOWED, Action, RevisitOutcome, allowed_actions, is_allowed, status_after,
     status_after_revisit,

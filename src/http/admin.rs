@@ -4,6 +4,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::{ApiError, AppState, Caller};
+use crate::domain::Capability;
 use crate::service::ServiceError;
 
 #[derive(Debug, Default, Deserialize)]
@@ -15,10 +16,11 @@ struct SweepRequest {
 
 /// `POST /api/v1/admin/sweep` — runs the deadline sweep as of `now` (default: now).
 pub async fn sweep(
-    _caller: Caller,
+    caller: Caller,
     state: web::Data<AppState>,
     body: Option<web::Json<Value>>,
 ) -> Result<HttpResponse, ApiError> {
+    caller.require(Capability::Sweep)?;
     let request: SweepRequest = match body.map(web::Json::into_inner) {
         None | Some(Value::Null) => SweepRequest::default(),
         Some(value) => serde_path_to_error::deserialize(value).map_err(ApiError::invalid_field)?,
@@ -41,10 +43,11 @@ const MAX_PAGE: i64 = 500;
 
 /// `GET /api/v1/notifications?after=` — the outbox of fired actions, oldest first.
 pub async fn notifications(
-    _caller: Caller,
+    caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<NotificationQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require(Capability::ReadNotifications)?.clone();
     let after = query.after.unwrap_or(0);
     let limit = query.limit.unwrap_or(100);
     if !(1..=MAX_PAGE).contains(&limit) {
@@ -55,7 +58,7 @@ pub async fn notifications(
         .into());
     }
     let page = state
-        .run(move |service| service.notifications(after, limit))
+        .run(move |service| service.notifications(&principal, after, limit))
         .await?;
     Ok(HttpResponse::Ok().json(page))
 }
@@ -71,15 +74,22 @@ pub struct AssessmentQuery {
 /// `GET /api/v1/assessments?jurisdiction=&from=&to=` — the policy's assessment of the
 /// tickets received in `[from, to)`; `from`/`to` are RFC 3339 instants or dates.
 pub async fn assessments(
-    _caller: Caller,
+    caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<AssessmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require(Capability::ReadAssessments)?;
     let AssessmentQuery {
         jurisdiction,
         from,
         to,
     } = query.into_inner();
+    if !principal.covers_jurisdiction(&jurisdiction) {
+        return Err(ServiceError::Forbidden(format!(
+            "this token does not cover jurisdiction `{jurisdiction}`"
+        ))
+        .into());
+    }
     let assessment = state
         .run(move |service| service.assess(&jurisdiction, &from, &to))
         .await?;

@@ -1,9 +1,14 @@
-//! Who is calling. Until per-role tokens arrive, the rule is:
-//! - with `JIESU_ADMIN_TOKEN` set, every API request must carry it as a bearer token;
-//! - without it, only callers on the loopback interface are served (a developer's machine);
-//!   anyone else gets 401. Health checks are always open.
+//! Who is calling, from the bearer token (or the UI's cookie holding it):
+//! - a `[[tokens]]` entry of the config file (only its sha256 is kept; compared in constant
+//!   time) gives its role and scopes;
+//! - `JIESU_ADMIN_TOKEN` is a bootstrap admin;
+//! - with no token configured at all, loopback callers are admin (a developer's machine) and
+//!   anyone else gets 401.
+//!
+//! Health checks are always open.
 
 use std::future::{Ready, ready};
+use std::sync::Arc;
 
 use actix_web::http::StatusCode;
 use actix_web::http::header::AUTHORIZATION;
@@ -12,75 +17,115 @@ use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
 use super::ApiError;
+use crate::domain::{Capability, Principal};
+
+/// The cookie the auditor's pages keep the token in after the login form.
+pub const TOKEN_COOKIE: &str = "jiesu_token";
 
 #[derive(Debug, Clone, Default)]
 pub struct AuthConfig {
-    /// sha256 of the bootstrap admin token.
-    admin_token_digest: Option<[u8; 32]>,
+    /// sha256 of each accepted token, with whom it authenticates.
+    tokens: Arc<Vec<([u8; 32], Principal)>>,
 }
 
 impl AuthConfig {
-    pub fn new(admin_token: Option<&str>) -> Self {
+    pub fn new(admin_token: Option<&str>, tokens: Vec<([u8; 32], Principal)>) -> Self {
+        let mut all = tokens;
+        if let Some(admin) = admin_token {
+            all.push((
+                Sha256::digest(admin.as_bytes()).into(),
+                Principal::admin("admin"),
+            ));
+        }
         Self {
-            admin_token_digest: admin_token.map(|t| Sha256::digest(t.as_bytes()).into()),
+            tokens: Arc::new(all),
         }
     }
 
-    fn is_admin_token(&self, presented: &str) -> bool {
-        self.admin_token_digest.is_some_and(|expected| {
-            let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
-            bool::from(digest.ct_eq(&expected))
-        })
+    /// Every digest is compared, so the time taken does not say which token came close.
+    fn principal_for(&self, presented: &str) -> Option<Principal> {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let mut found = None;
+        for (expected, principal) in self.tokens.iter() {
+            if bool::from(digest.ct_eq(expected)) {
+                found = Some(principal.clone());
+            }
+        }
+        found
+    }
+
+    fn any_configured(&self) -> bool {
+        !self.tokens.is_empty()
     }
 }
 
-/// The authenticated caller, named in the trail.
+/// The authenticated caller.
 #[derive(Debug, Clone)]
-pub struct Caller {
-    pub name: String,
+pub struct Caller(pub Principal);
+
+impl Caller {
+    pub fn name(&self) -> &str {
+        &self.0.name
+    }
+
+    /// 403 unless the caller's role has this capability.
+    pub fn require(&self, capability: Capability) -> Result<&Principal, ApiError> {
+        if self.0.may(capability) {
+            Ok(&self.0)
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!(
+                    "a `{}` token may not do this (see README, \"Who may call\")",
+                    self.0.role.as_str()
+                ),
+            ))
+        }
+    }
 }
 
 fn unauthorized(code: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
-fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {
+/// The token a request presents: the bearer header, else the UI's cookie.
+pub fn presented_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
+    if let Some(value) = req.headers().get(AUTHORIZATION) {
+        return value
+            .to_str()
+            .ok()
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .map(|t| Some(t.trim().to_owned()))
+            .ok_or_else(|| unauthorized("invalid_token", "use `Authorization: Bearer <token>`"));
+    }
+    Ok(req.cookie(TOKEN_COOKIE).map(|c| c.value().to_owned()))
+}
+
+pub fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {
     let config = req
         .app_data::<web::Data<AuthConfig>>()
         .map(|c| c.get_ref().clone())
         .unwrap_or_default();
-    let header = req.headers().get(AUTHORIZATION);
-    if let Some(value) = header {
-        let token = value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(str::trim)
-            .ok_or_else(|| unauthorized("invalid_token", "use `Authorization: Bearer <token>`"))?;
-        return if config.is_admin_token(token) {
-            Ok(Caller {
-                name: "admin".into(),
-            })
-        } else {
-            Err(unauthorized(
-                "invalid_token",
-                "the bearer token is not valid",
-            ))
-        };
+    if let Some(token) = presented_token(req)? {
+        return config
+            .principal_for(&token)
+            .map(Caller)
+            .ok_or_else(|| unauthorized("invalid_token", "the bearer token is not valid"));
     }
-    if config.admin_token_digest.is_some() {
+    if config.any_configured() {
         return Err(unauthorized(
             "missing_token",
             "this server requires a bearer token",
         ));
     }
     match req.peer_addr() {
-        Some(peer) if peer.ip().is_loopback() => Ok(Caller {
-            name: format!("local:{}", peer.ip()),
-        }),
+        Some(peer) if peer.ip().is_loopback() => {
+            Ok(Caller(Principal::admin(format!("local:{}", peer.ip()))))
+        }
         _ => Err(unauthorized(
             "missing_token",
-            "without JIESU_ADMIN_TOKEN this server serves loopback callers only",
+            "no token is configured, so this server serves loopback callers only",
         )),
     }
 }

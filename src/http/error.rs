@@ -143,6 +143,7 @@ impl From<ServiceError> for ApiError {
             ServiceError::TicketNotFound(_) => {
                 Self::new(StatusCode::NOT_FOUND, "not_found", message)
             }
+            ServiceError::Forbidden(_) => Self::new(StatusCode::FORBIDDEN, "forbidden", message),
             ServiceError::PolicyNotFound(_) => {
                 Self::new(StatusCode::NOT_FOUND, "not_found", message)
             }

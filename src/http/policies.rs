@@ -1,9 +1,14 @@
 use actix_web::{HttpResponse, web};
 
 use super::{AppState, Caller};
+use crate::domain::Capability;
 
-pub async fn list(_caller: Caller, state: web::Data<AppState>) -> HttpResponse {
-    HttpResponse::Ok().json(state.service.policies())
+pub async fn list(
+    caller: Caller,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, super::ApiError> {
+    caller.require(Capability::ReadPolicies)?;
+    Ok(HttpResponse::Ok().json(state.service.policies()))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -15,11 +20,12 @@ pub struct VersionsQuery {
 
 /// `GET /api/v1/policies/{id}/versions[?sources=true]`
 pub async fn versions(
-    _caller: Caller,
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
     query: web::Query<VersionsQuery>,
 ) -> Result<HttpResponse, super::ApiError> {
+    caller.require(Capability::ReadPolicies)?;
     let with_sources = query.sources;
     let versions = state
         .run(move |service| service.policy_versions(&id, with_sources))
@@ -29,11 +35,12 @@ pub async fn versions(
 
 /// `POST /api/v1/policies/{id}/evaluate` — a dry run; nothing is stored.
 pub async fn evaluate(
-    _caller: Caller,
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, super::ApiError> {
+    caller.require(Capability::EvaluatePolicy)?;
     let request: crate::service::EvaluateRequest =
         serde_path_to_error::deserialize(body.into_inner())
             .map_err(super::ApiError::invalid_field)?;

@@ -4,8 +4,21 @@ use chrono::Utc;
 use serde_json::Value;
 
 use super::{ApiError, AppState, Caller};
-use crate::domain::{ActionRequest, NewTicket};
-use crate::service::TicketQuery;
+use crate::domain::{ActionRequest, Capability, NewTicket, Principal};
+use crate::service::{TicketQuery, mask_pii};
+
+/// The response body, with requester names and phones masked for a caller without `pii`.
+pub(super) fn disclosed(
+    principal: &Principal,
+    body: impl serde::Serialize,
+) -> Result<Value, ApiError> {
+    let mut value = serde_json::to_value(body)
+        .map_err(|e| ApiError::internal(format!("cannot serialise a response: {e}")))?;
+    if !principal.pii {
+        mask_pii(&mut value);
+    }
+    Ok(value)
+}
 
 /// Keys longer than this are not keys a client generated for one request.
 const MAX_IDEMPOTENCY_KEY: usize = 200;
@@ -37,6 +50,7 @@ pub async fn file(
     req: HttpRequest,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require(Capability::FileTicket)?.clone();
     let key = idempotency_key(&req)?;
     let body = body.into_inner();
     if !body.is_object() {
@@ -47,8 +61,9 @@ pub async fn file(
     }
     let request: NewTicket =
         serde_path_to_error::deserialize(body).map_err(ApiError::invalid_field)?;
+    let who = principal.clone();
     let filing = state
-        .run(move |service| service.file_ticket(&caller.name, request, key.as_deref(), Utc::now()))
+        .run(move |service| service.file_ticket(&who, request, key.as_deref(), Utc::now()))
         .await?;
     let mut response = if filing.replayed {
         HttpResponse::Ok()
@@ -58,39 +73,45 @@ pub async fn file(
     Ok(response
         .insert_header((LOCATION, format!("/api/v1/tickets/{}", filing.ticket.id)))
         .insert_header(("Idempotent-Replayed", filing.replayed.to_string()))
-        .json(filing.ticket))
+        .json(disclosed(&principal, filing.ticket)?))
 }
 
 /// `GET /api/v1/tickets`
 pub async fn list(
-    _caller: Caller,
+    caller: Caller,
     state: web::Data<AppState>,
     query: web::Query<TicketQuery>,
 ) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require(Capability::ReadTickets)?.clone();
+    let who = principal.clone();
     let page = state
-        .run(move |service| service.tickets(query.into_inner(), Utc::now()))
+        .run(move |service| service.tickets(&who, query.into_inner(), Utc::now()))
         .await?;
-    Ok(HttpResponse::Ok().json(page))
+    Ok(HttpResponse::Ok().json(disclosed(&principal, page)?))
 }
 
 /// `GET /api/v1/tickets/{id}`
 pub async fn get(
-    _caller: Caller,
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.run(move |service| service.ticket(&id)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let principal = caller.require(Capability::ReadTickets)?.clone();
+    let who = principal.clone();
+    let view = state.run(move |service| service.ticket(&who, &id)).await?;
+    Ok(HttpResponse::Ok().json(disclosed(&principal, view)?))
 }
 
 /// `GET /api/v1/tickets/{id}/trail`
 pub async fn trail(
-    _caller: Caller,
+    caller: Caller,
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> Result<HttpResponse, ApiError> {
-    let view = state.run(move |service| service.trail(&id)).await?;
-    Ok(HttpResponse::Ok().json(view))
+    let principal = caller.require(Capability::ReadTrail)?.clone();
+    let who = principal.clone();
+    let view = state.run(move |service| service.trail(&who, &id)).await?;
+    Ok(HttpResponse::Ok().json(disclosed(&principal, view)?))
 }
 
 fn object_body(body: web::Json<Value>) -> Result<Value, ApiError> {
@@ -112,10 +133,12 @@ pub async fn act(
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require(Capability::Act)?.clone();
     let request: ActionRequest =
         serde_path_to_error::deserialize(object_body(body)?).map_err(ApiError::invalid_field)?;
+    let who = principal.clone();
     let outcome = state
-        .run(move |service| service.apply_action(&caller.name, &id, request, Utc::now()))
+        .run(move |service| service.apply_action(&who, &id, request, Utc::now()))
         .await?;
-    Ok(HttpResponse::Ok().json(outcome))
+    Ok(HttpResponse::Ok().json(disclosed(&principal, outcome)?))
 }

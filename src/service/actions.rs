@@ -14,8 +14,8 @@ use super::filing::{decision_entry, invalid_output, unit_ref};
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry};
 use crate::domain::{
-    Action, ActionRequest, DeadlineName, RevisitOutcome, Status, UnitRef, allowed_actions,
-    format_instant, is_allowed, status_after, status_after_revisit, to_micros,
+    Action, ActionRequest, DeadlineName, Principal, RevisitOutcome, Role, Status, UnitRef,
+    allowed_actions, format_instant, is_allowed, status_after, status_after_revisit, to_micros,
 };
 use crate::policy::{CompiledSet, Decision, Hook};
 use crate::store::{DeadlineRow, Guard, StoreError, TicketRow, TicketUpdate, TicketWrite};
@@ -138,12 +138,45 @@ impl Service {
     #[tracing::instrument(name = "apply_action", skip_all, fields(ticket = %ticket_id, action = request.action.as_str()))]
     pub fn apply_action(
         &self,
-        actor: &str,
+        principal: &Principal,
         ticket_id: &str,
-        request: ActionRequest,
+        mut request: ActionRequest,
         now: DateTime<Utc>,
     ) -> Result<ActionOutcome, ServiceError> {
         validate(&request, now)?;
+        let row = self.scoped_row(principal, ticket_id)?;
+        match principal.role {
+            Role::Unit => {
+                // The acting unit comes from the token: its only unit, or the one named.
+                let unit = match (&request.unit, principal.units.len()) {
+                    (Some(unit), _) => unit.clone(),
+                    (None, 1) => principal.units.iter().next().cloned().unwrap_or_default(),
+                    (None, _) => {
+                        return Err(ServiceError::Invalid {
+                            field: "unit",
+                            message: "is required: this token acts for several units".into(),
+                        });
+                    }
+                };
+                let assist: Vec<UnitRef> =
+                    serde_json::from_str(&row.assist_units).unwrap_or_default();
+                let on_ticket = row.lead_unit_id.as_deref() == Some(unit.as_str())
+                    || assist.iter().any(|u| u.id == unit);
+                if !principal.units.contains(&unit) || !on_ticket {
+                    return Err(ServiceError::Forbidden(format!(
+                        "unit `{unit}` is not this token's, or not on this ticket"
+                    )));
+                }
+                request.unit = Some(unit);
+            }
+            Role::Supervisor if !self.store.escalated(ticket_id)? => {
+                return Err(ServiceError::Forbidden(
+                    "supervisors act on tickets the sweep has escalated or referred".into(),
+                ));
+            }
+            _ => {}
+        }
+        let actor = principal.name.as_str();
         for _ in 0..MAX_ATTEMPTS {
             if let Some(outcome) = self.try_action(actor, ticket_id, &request, now)? {
                 return Ok(outcome);
@@ -307,7 +340,7 @@ impl Service {
             outcome,
             reasons: verdict_of.reasons,
             cite,
-            ticket: self.ticket(ticket_id)?,
+            ticket: self.view(ticket_id)?,
         }))
     }
 

@@ -36,6 +36,9 @@ pub enum ServiceError {
     },
     #[error("no ticket `{0}`")]
     TicketNotFound(String),
+    /// The caller's token does not reach this jurisdiction or unit.
+    #[error("{0}")]
+    Forbidden(String),
     #[error("no policy set `{0}`")]
     PolicyNotFound(String),
     #[error("the dry run failed: {0}")]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::clocks::clock_rows;
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry, genesis_hash};
-use crate::domain::{NewTicket, Rejection, Status, UnitRef, format_instant, to_micros};
+use crate::domain::{NewTicket, Principal, Rejection, Status, UnitRef, format_instant, to_micros};
 use crate::policy::{
     AcceptOutcome, CompiledSet, Decision, DecisionError, Hook, TimeLimits, policy_ticket,
 };
@@ -256,11 +256,18 @@ impl Service {
     #[tracing::instrument(name = "file_ticket", skip_all, fields(jurisdiction = %request.jurisdiction, ticket))]
     pub fn file_ticket(
         &self,
-        actor: &str,
+        principal: &Principal,
         mut request: NewTicket,
         idempotency_key: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Filing, ServiceError> {
+        if !principal.covers_jurisdiction(&request.jurisdiction) {
+            return Err(ServiceError::Forbidden(format!(
+                "this token does not cover jurisdiction `{}`",
+                request.jurisdiction
+            )));
+        }
+        let actor = principal.name.as_str();
         let body_hash = hex::encode(Sha256::digest(json!(request).to_string()));
         let set = self.served_set(&request.jurisdiction)?;
         validate(&request, &set, now)?;
@@ -347,7 +354,7 @@ impl Service {
             Filed::Created => {}
             Filed::Replayed(existing) => {
                 return Ok(Filing {
-                    ticket: self.ticket(&existing)?,
+                    ticket: self.view(&existing)?,
                     replayed: true,
                 });
             }

@@ -24,7 +24,9 @@ pub use filing::Filing;
 pub use queries::TicketQuery;
 pub use simulate::{ChangedTicket, SimulationReport, simulate};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};
-pub use views::{DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView};
+pub use views::{
+    DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView, mask_pii,
+};
 
 use crate::policy::{CompiledSet, PolicyStatus, Registry, SetStatus};
 use crate::store::{PolicyVersionRow, Store};

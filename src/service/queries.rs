@@ -6,8 +6,8 @@ use serde::Deserialize;
 use super::views::{EntryView, TicketPage, TicketView, TrailView, offset_of};
 use super::{Service, ServiceError};
 use crate::audit::verify_chain;
-use crate::domain::Status;
-use crate::store::TicketFilter;
+use crate::domain::{Principal, Role, Status, UnitRef};
+use crate::store::{TicketFilter, TicketRow};
 
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
@@ -24,9 +24,32 @@ pub struct TicketQuery {
     pub after: Option<String>,
 }
 
+/// Whether a stored ticket is within the caller's scope.
+pub(super) fn covers(principal: &Principal, row: &TicketRow) -> bool {
+    let assist: Vec<UnitRef> = serde_json::from_str(&row.assist_units).unwrap_or_default();
+    principal.covers_ticket(
+        &row.jurisdiction,
+        row.lead_unit_id.as_deref(),
+        assist.iter().map(|u| u.id.as_str()),
+    )
+}
+
 impl Service {
-    #[tracing::instrument(skip(self))]
-    pub fn ticket(&self, id: &str) -> Result<TicketView, ServiceError> {
+    /// A ticket the caller may see. One outside its scope is "not found": whether it exists
+    /// is itself not the caller's to know.
+    pub(super) fn scoped_row(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<TicketRow, ServiceError> {
+        self.store
+            .ticket(id)?
+            .filter(|row| covers(principal, row))
+            .ok_or_else(|| ServiceError::TicketNotFound(id.to_owned()))
+    }
+
+    /// A ticket as the service itself reads it, after a write it just made.
+    pub(super) fn view(&self, id: &str) -> Result<TicketView, ServiceError> {
         let row = self
             .store
             .ticket(id)?
@@ -35,12 +58,27 @@ impl Service {
         TicketView::from_row(row, Some(&trail))
     }
 
-    #[tracing::instrument(skip(self))]
+    #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
+    pub fn ticket(&self, principal: &Principal, id: &str) -> Result<TicketView, ServiceError> {
+        let row = self.scoped_row(principal, id)?;
+        let trail = self.store.trail(id)?;
+        TicketView::from_row(row, Some(&trail))
+    }
+
+    #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
     pub fn tickets(
         &self,
+        principal: &Principal,
         query: TicketQuery,
         now: DateTime<Utc>,
     ) -> Result<TicketPage, ServiceError> {
+        if let Some(j) = &query.jurisdiction
+            && !principal.covers_jurisdiction(j)
+        {
+            return Err(ServiceError::Forbidden(format!(
+                "this token does not cover jurisdiction `{j}`"
+            )));
+        }
         if let Some(status) = &query.status
             && Status::parse(status).is_none()
         {
@@ -67,6 +105,12 @@ impl Service {
             after: query.after,
             received_since: None,
             received_before: None,
+            within_jurisdictions: principal
+                .jurisdictions
+                .as_ref()
+                .map(|js| js.iter().cloned().collect()),
+            within_units: (principal.role == Role::Unit)
+                .then(|| principal.units.iter().cloned().collect()),
             limit: limit + 1,
         };
         let mut rows = self.store.tickets(&filter)?;
@@ -88,12 +132,9 @@ impl Service {
     }
 
     /// A ticket's whole trail, with its hash chain recomputed.
-    #[tracing::instrument(skip(self))]
-    pub fn trail(&self, id: &str) -> Result<TrailView, ServiceError> {
-        let row = self
-            .store
-            .ticket(id)?
-            .ok_or_else(|| ServiceError::TicketNotFound(id.to_owned()))?;
+    #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
+    pub fn trail(&self, principal: &Principal, id: &str) -> Result<TrailView, ServiceError> {
+        let row = self.scoped_row(principal, id)?;
         let offset = offset_of(&row)?;
         let entries = self.store.trail(id)?;
         let chain = verify_chain(id, &entries);

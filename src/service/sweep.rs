@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use super::clocks::{MISSED, WARNED, policy_view};
 use super::filing::decision_entry;
 use super::{Service, ServiceError};
-use crate::domain::{UnitRef, format_instant, from_micros, to_micros};
+use crate::domain::{Principal, UnitRef, format_instant, from_micros, to_micros};
 use crate::policy::{CompiledSet, Decision, Hook};
 use crate::store::{DeadlineRow, Guard, NewNotification, TicketWrite};
 
@@ -269,8 +269,17 @@ pub struct NotificationPage {
 }
 
 impl Service {
-    pub fn notifications(&self, after: i64, limit: i64) -> Result<NotificationPage, ServiceError> {
-        let rows = self.store.notifications(after, limit)?;
+    pub fn notifications(
+        &self,
+        principal: &Principal,
+        after: i64,
+        limit: i64,
+    ) -> Result<NotificationPage, ServiceError> {
+        let scope: Option<Vec<String>> = principal
+            .jurisdictions
+            .as_ref()
+            .map(|js| js.iter().cloned().collect());
+        let rows = self.store.notifications(after, limit, scope.as_deref())?;
         let next_after = rows.last().map(|r| r.id);
         let notifications = rows
             .into_iter()

@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::ServiceError;
 use crate::audit::{ChainStatus, TrailEntry};
-use crate::domain::{UnitRef, format_instant, from_micros};
+use crate::domain::{UnitRef, format_instant, from_micros, mask_name, mask_phone};
 use crate::store::{StoreError, TicketRow};
 
 #[derive(Debug, Clone, Serialize)]
@@ -197,5 +197,30 @@ impl EntryView {
             prev_hash: e.prev_hash,
             hash: e.hash,
         })
+    }
+}
+
+/// Masks every requester's name and phone in a response (`张*`, `139****5678`), wherever
+/// it appears: a ticket, a trail's filing event, an export. For callers without `pii`.
+pub fn mask_pii(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            for (key, inner) in map.iter_mut() {
+                if key == "requester"
+                    && let Value::Object(person) = inner
+                {
+                    if let Some(Value::String(name)) = person.get_mut("name") {
+                        *name = mask_name(name);
+                    }
+                    if let Some(Value::String(phone)) = person.get_mut("phone") {
+                        *phone = mask_phone(phone);
+                    }
+                } else {
+                    mask_pii(inner);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(mask_pii),
+        _ => {}
     }
 }

@@ -186,16 +186,34 @@ impl Store {
             .load(&mut self.conn()?)?)
     }
 
+    /// The outbox after `after`, oldest first; with `jurisdictions`, only their tickets'.
     pub fn notifications(
         &self,
         after: i64,
         limit: i64,
+        jurisdictions: Option<&[String]>,
     ) -> Result<Vec<NotificationRow>, StoreError> {
-        Ok(notifications::table
+        let mut query = notifications::table
+            .inner_join(tickets::table.on(tickets::id.eq(notifications::ticket_id)))
             .filter(notifications::id.gt(after))
+            .into_boxed::<diesel::sqlite::Sqlite>();
+        if let Some(js) = jurisdictions {
+            query = query.filter(tickets::jurisdiction.eq_any(js.to_vec()));
+        }
+        Ok(query
             .order(notifications::id)
             .limit(limit)
             .select(NotificationRow::as_select())
             .load(&mut self.conn()?)?)
+    }
+
+    /// Whether the sweep has escalated or referred this ticket: what lets a supervisor act.
+    pub fn escalated(&self, ticket_id: &str) -> Result<bool, StoreError> {
+        let count: i64 = notifications::table
+            .filter(notifications::ticket_id.eq(ticket_id))
+            .filter(notifications::kind.eq_any(["escalate", "refer"]))
+            .count()
+            .get_result(&mut self.conn()?)?;
+        Ok(count > 0)
     }
 }

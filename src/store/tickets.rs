@@ -32,6 +32,10 @@ pub struct TicketFilter {
     pub received_since: Option<i64>,
     /// Received before this instant (unix microseconds).
     pub received_before: Option<i64>,
+    /// Only these jurisdictions (a token's scope).
+    pub within_jurisdictions: Option<Vec<String>>,
+    /// Only tickets one of these units leads or assists (a unit token's scope).
+    pub within_units: Option<Vec<String>>,
     pub limit: i64,
 }
 
@@ -119,6 +123,25 @@ impl Store {
         }
         if let Some(before) = filter.received_before {
             query = query.filter(tickets::received_at.lt(before));
+        }
+        if let Some(js) = &filter.within_jurisdictions {
+            query = query.filter(tickets::jurisdiction.eq_any(js.clone()));
+        }
+        if let Some(units) = &filter.within_units {
+            // Co-units are stored as JSON `[{"id": …, "name": …}]`; unit ids are plain
+            // identifiers, so the quoted id pattern matches exactly that unit.
+            let mut scope: Box<
+                dyn BoxableExpression<tickets::table, Sqlite, SqlType = diesel::sql_types::Bool>,
+            > = Box::new(
+                tickets::lead_unit_id
+                    .eq_any(units.clone())
+                    .assume_not_null(),
+            );
+            for unit in units {
+                let pattern = format!("%\"id\":\"{}\"%", unit.replace(['%', '_', '\\'], ""));
+                scope = Box::new(scope.or(tickets::assist_units.like(pattern)));
+            }
+            query = query.filter(scope);
         }
         if let Some(after) = &filter.after {
             query = query.filter(tickets::id.gt(after));

@@ -237,6 +237,45 @@ impl Server {
         self.post_raw(path, &body.to_string(), &[])
     }
 
+    /// A GET with this bearer token (or none), whatever the server was started with.
+    pub fn get_as(&self, path: &str, token: Option<&str>) -> (u16, Value) {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        Self::finish(request.call().unwrap())
+    }
+
+    /// A POST with this bearer token (or none).
+    pub fn post_as(&self, path: &str, body: &Value, token: Option<&str>) -> (u16, Value) {
+        let mut request = self
+            .agent
+            .post(format!("{}{path}", self.base))
+            .header("Content-Type", "application/json");
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        Self::finish(request.send(body.to_string()).unwrap())
+    }
+
+    /// A GET returning the raw body text (CSV, HTML, JSON Lines).
+    pub fn get_text(&self, path: &str, token: Option<&str>) -> (u16, String, String) {
+        let mut request = self.agent.get(format!("{}{path}", self.base));
+        if let Some(token) = token {
+            request = request.header("Authorization", format!("Bearer {token}"));
+        }
+        let mut response = request.call().unwrap();
+        let status = response.status().as_u16();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let text = response.body_mut().read_to_string().unwrap_or_default();
+        (status, content_type, text)
+    }
+
     /// Stops the server the hard way: no chance to flush anything.
     pub fn kill(mut self) {
         let _ = self.child.kill();
