@@ -9,13 +9,15 @@ use tracing_subscriber::EnvFilter;
 use crate::calendar;
 use std::time::Duration;
 
-use crate::config::{CommonArgs, ConfigError, ServeArgs, Settings, SimulateArgs, SweepArgs};
+use crate::config::{
+    CommonArgs, ConfigError, ReplayArgs, ServeArgs, Settings, SimulateArgs, SweepArgs, VerifyArgs,
+};
 use crate::http::{self, AuthConfig};
 use crate::policy::{
     CompiledSet, Paths, Registry, RegistryError, RoutingReport, RuleBook, check_routing,
     compile_set, discover_sets, run_golden_tests,
 };
-use crate::service::{Service, ServiceError};
+use crate::service::{Service, ServiceError, replay_ticket, verify_store};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -41,6 +43,8 @@ pub enum CliError {
     Watch(String),
     #[error("config file [[tokens]]: {0}")]
     Tokens(String),
+    #[error("{0}")]
+    Usage(String),
 }
 
 /// Logs go to stderr; `JIESU_LOG` filters (default `info`), `JIESU_LOG_FORMAT=json` for JSON.
@@ -362,4 +366,115 @@ pub fn token_hash() -> Result<ExitCode, CliError> {
     }
     println!("{}", hex::encode(Sha256::digest(secret.as_bytes())));
     Ok(ExitCode::SUCCESS)
+}
+
+fn parse_anchor(text: &str) -> Result<(i64, String), CliError> {
+    text.split_once(':')
+        .and_then(|(seq, hash)| Some((seq.parse().ok()?, hash.to_owned())))
+        .ok_or_else(|| CliError::Usage(format!("--anchor `{text}` is not SEQ:HASH")))
+}
+
+/// `jiesu verify`: exit 1 naming every broken ticket and entry, and any ledger problem.
+pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::resolve(&args.common, None)?;
+    let anchors = args
+        .anchor
+        .iter()
+        .map(|a| parse_anchor(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let store = Store::connect(&settings.database)?;
+    let report = verify_store(&store, &anchors)?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&report).unwrap_or_default()
+        );
+    } else {
+        for broken in &report.broken {
+            match broken.entry {
+                Some(seq) => println!("✗ ticket {}: entry {seq}: {}", broken.ticket, broken.reason),
+                None => println!("✗ ticket {}: {}", broken.ticket, broken.reason),
+            }
+        }
+        for problem in &report.ledger_problems {
+            println!(
+                "✗ ledger{}{}: {}",
+                problem
+                    .seq
+                    .map(|s| format!(" entry {s}"))
+                    .unwrap_or_default(),
+                problem
+                    .ticket
+                    .as_ref()
+                    .map(|t| format!(" (ticket {t})"))
+                    .unwrap_or_default(),
+                problem.reason
+            );
+        }
+        println!(
+            "{} {} ticket(s), {} trail entr(ies), {} ledger entr(ies){}",
+            if report.valid() {
+                "✓ verified"
+            } else {
+                "✗ checked"
+            },
+            report.tickets,
+            report.entries,
+            report.ledger_entries,
+            report
+                .ledger_head
+                .as_ref()
+                .map(|(seq, hash)| format!("; ledger head (record it as an anchor): {seq}:{hash}"))
+                .unwrap_or_default()
+        );
+    }
+    Ok(if report.valid() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// `jiesu replay --ticket ID`: every recorded decision of the ticket re-run; exit 1 if any
+/// differs.
+pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::resolve(&args.common, None)?;
+    let store = Store::connect(&settings.database)?;
+    let replayed = replay_ticket(&store, &args.ticket)?;
+    let same = replayed.iter().all(|r| r.same);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&replayed).unwrap_or_default()
+        );
+    } else {
+        for r in &replayed {
+            println!(
+                "{} entry {} {} ({} {})",
+                if r.same { "✓ same" } else { "✗ DIFFERENT" },
+                r.seq,
+                r.hook,
+                r.policy["id"].as_str().unwrap_or_default(),
+                r.policy["version"]
+                    .as_str()
+                    .map(|v| &v[..v.len().min(12)])
+                    .unwrap_or_default()
+            );
+            if !r.same {
+                println!("    recorded: {}", r.recorded);
+                println!("    replayed: {}", r.replayed);
+            }
+        }
+        println!(
+            "{} decision(s) of ticket {} replayed: {}",
+            replayed.len(),
+            args.ticket,
+            if same { "all the same" } else { "some differ" }
+        );
+    }
+    Ok(if same {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -93,6 +93,30 @@ pub struct SimulateArgs {
     pub common: CommonArgs,
 }
 
+#[derive(Debug, Clone, Args)]
+pub struct VerifyArgs {
+    /// A ledger head recorded earlier, `SEQ:HASH` (as `verify` prints it); repeatable.
+    #[arg(long, value_name = "SEQ:HASH")]
+    pub anchor: Vec<String>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ReplayArgs {
+    /// The ticket whose recorded decisions to re-run.
+    #[arg(long, value_name = "ID")]
+    pub ticket: String,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct ConfigFile {

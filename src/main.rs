@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use jiesu::cli;
-use jiesu::config::{CommonArgs, ServeArgs, SimulateArgs, SweepArgs};
+use jiesu::config::{CommonArgs, ReplayArgs, ServeArgs, SimulateArgs, SweepArgs, VerifyArgs};
 
 /// jiesu (接诉): a rules server for 12345 government-service hotlines.
 #[derive(Parser)]
@@ -24,6 +24,10 @@ enum Command {
     Sweep(SweepArgs),
     /// Re-decide stored tickets with candidate policies and report what would change.
     Simulate(SimulateArgs),
+    /// Recompute every trail's hash chain and the ledger; non-zero exit naming what is broken.
+    Verify(VerifyArgs),
+    /// Re-run a ticket's recorded decisions with their stored policy versions and compare.
+    Replay(ReplayArgs),
     /// Token helpers for the config file's [[tokens]].
     #[command(subcommand)]
     Token(TokenCommand),
@@ -45,6 +49,8 @@ fn main() -> ExitCode {
         Command::Sweep(args) => cli::sweep(&args),
         Command::Simulate(args) => cli::simulate(&args),
         Command::Token(TokenCommand::Hash) => cli::token_hash(),
+        Command::Verify(args) => cli::verify(&args),
+        Command::Replay(args) => cli::replay(&args),
     };
     match outcome {
         Ok(code) => code,

@@ -89,6 +89,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/tickets", web::get().to(tickets::list))
             .route("/tickets/{id}", web::get().to(tickets::get))
             .route("/tickets/{id}/trail", web::get().to(tickets::trail))
+            .route(
+                "/tickets/{id}/trail/{seq}/replay",
+                web::post().to(tickets::replay),
+            )
             .route("/tickets/{id}/actions", web::post().to(tickets::act))
             .route("/admin/sweep", web::post().to(admin::sweep))
             .route("/notifications", web::get().to(admin::notifications))

@@ -142,3 +142,18 @@ pub async fn act(
         .await?;
     Ok(HttpResponse::Ok().json(disclosed(&principal, outcome)?))
 }
+
+/// `POST /api/v1/tickets/{id}/trail/{seq}/replay`
+pub async fn replay(
+    caller: Caller,
+    state: web::Data<AppState>,
+    path: web::Path<(String, i64)>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require(Capability::Replay)?.clone();
+    let (id, seq) = path.into_inner();
+    let who = principal.clone();
+    let replayed = state
+        .run(move |service| service.replay(&who, &id, seq))
+        .await?;
+    Ok(HttpResponse::Ok().json(disclosed(&principal, replayed)?))
+}

@@ -9,8 +9,10 @@ mod evaluate;
 mod filing;
 mod metrics;
 mod queries;
+mod replay;
 mod simulate;
 mod sweep;
+mod verify;
 mod views;
 
 use std::sync::Arc;
@@ -22,8 +24,10 @@ pub use error::ServiceError;
 pub use evaluate::EvaluateRequest;
 pub use filing::Filing;
 pub use queries::TicketQuery;
+pub use replay::{Replayed, VersionCache, replay_entry, replay_ticket};
 pub use simulate::{ChangedTicket, SimulationReport, simulate};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};
+pub use verify::{BrokenTicket, VerifyReport, verify_store};
 pub use views::{
     DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView, mask_pii,
 };

@@ -150,3 +150,23 @@ impl Service {
         })
     }
 }
+
+impl Service {
+    /// `POST /api/v1/tickets/{id}/trail/{seq}/replay`.
+    #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
+    pub fn replay(
+        &self,
+        principal: &Principal,
+        id: &str,
+        seq: i64,
+    ) -> Result<super::Replayed, ServiceError> {
+        self.scoped_row(principal, id)?;
+        let entry = self
+            .store
+            .trail(id)?
+            .into_iter()
+            .find(|e| e.seq == seq)
+            .ok_or_else(|| ServiceError::TicketNotFound(format!("{id}/trail/{seq}")))?;
+        super::replay_entry(&self.store, &mut super::VersionCache::default(), &entry)
+    }
+}

@@ -88,6 +88,9 @@ pub struct Store {
     writer: Arc<Mutex<()>>,
 }
 
+/// The version of the migration that creates the ledger (`2026-11-22-030000_ledger`).
+const LEDGER_MIGRATION: &str = "20261122030000";
+
 impl Store {
     /// Opens (creating if needed) and migrates the database: what `serve` does at start.
     pub fn open(url: &str) -> Result<Self, StoreError> {
@@ -121,9 +124,18 @@ impl Store {
     /// Applies pending migrations; returns how many ran.
     pub fn migrate(&self) -> Result<usize, StoreError> {
         let mut conn = self.conn()?;
-        let applied = conn
+        let applied: Vec<String> = conn
             .run_pending_migrations(SQLITE_MIGRATIONS)
-            .map_err(|e| StoreError::Migration(e.to_string()))?;
+            .map_err(|e| StoreError::Migration(e.to_string()))?
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        drop(conn);
+        // Only when the ledger is created: a ledger emptied later must show as tampering,
+        // not be rebuilt around whatever is left.
+        if applied.iter().any(|v| v.starts_with(LEDGER_MIGRATION)) {
+            self.backfill_ledger()?;
+        }
         Ok(applied.len())
     }
 

@@ -1,6 +1,7 @@
 //! Tickets, trails and policy versions in SQL (diesel). Every write is one transaction.
 
 mod connection;
+mod ledger;
 mod lifecycle;
 mod rows;
 mod schema;

@@ -1,7 +1,7 @@
 use diesel::prelude::*;
 
 use super::schema::{deadlines, notifications, policy_versions, tickets, trail_entries};
-use crate::audit::{EntryKind, TrailEntry};
+use crate::audit::{EntryKind, LedgerEntry, TrailEntry};
 
 /// A ticket as stored. JSON columns hold text; the service layer gives them types.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -179,4 +179,42 @@ pub struct PolicyVersionRow {
     pub version: String,
     pub sources: String,
     pub activated_at: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[diesel(table_name = super::schema::ledger)]
+#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
+pub(super) struct LedgerRow {
+    seq: i64,
+    ticket_id: String,
+    first_hash: String,
+    at: i64,
+    prev_hash: String,
+    hash: String,
+}
+
+impl From<&LedgerEntry> for LedgerRow {
+    fn from(e: &LedgerEntry) -> Self {
+        Self {
+            seq: e.seq,
+            ticket_id: e.ticket_id.clone(),
+            first_hash: e.first_hash.clone(),
+            at: e.at,
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+}
+
+impl LedgerRow {
+    pub(super) fn into_entry(self) -> LedgerEntry {
+        LedgerEntry {
+            seq: self.seq,
+            ticket_id: self.ticket_id,
+            first_hash: self.first_hash,
+            at: self.at,
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
 }

@@ -100,6 +100,17 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    ledger (seq) {
+        seq -> BigInt,
+        ticket_id -> Text,
+        first_hash -> Text,
+        at -> BigInt,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
 diesel::joinable!(trail_entries -> tickets (ticket_id));
 diesel::joinable!(deadlines -> tickets (ticket_id));
 diesel::allow_tables_to_appear_in_same_query!(
@@ -108,5 +119,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     policy_versions,
     deadlines,
     notifications,
-    idempotency_keys
+    idempotency_keys,
+    ledger
 );

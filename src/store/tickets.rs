@@ -76,6 +76,8 @@ impl Store {
             diesel::insert_into(deadlines::table)
                 .values(clocks)
                 .execute(conn)?;
+            let first_hash = trail.first().map(|e| e.hash.as_str()).unwrap_or_default();
+            super::ledger::append(conn, &ticket.id, first_hash, ticket.created_at)?;
             if let Some((key, body_hash)) = idempotency {
                 diesel::insert_into(idempotency_keys::table)
                     .values((
