@@ -152,6 +152,27 @@ fn roles_scopes_and_privacy() {
         actors.contains(&"intake-anshan") && actors.contains(&"env-desk"),
         "{actors:?}"
     );
+    // Exports mask the same way.
+    let (status, _, csv) = server.get_text(
+        &format!("/api/v1/tickets/{id}/trail.csv"),
+        as_("auditor").as_deref(),
+    );
+    assert_eq!(status, 200);
+    assert!(!csv.contains(NAME) && !csv.contains(PHONE), "{csv}");
+    let (status, _, lines) = server.get_text(
+        "/api/v1/exports/trails?jurisdiction=anshan&from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+        as_("auditor").as_deref(),
+    );
+    assert_eq!(status, 200);
+    assert!(
+        lines.contains("138****5678") && !lines.contains(PHONE),
+        "{lines}"
+    );
+    let (status, _, _) = server.get_text(
+        &format!("/api/v1/tickets/{id}/trail.csv"),
+        intake.as_deref(),
+    );
+    assert_eq!(status, 403, "intake does not export trails");
     // Another jurisdiction's auditor: the ticket does not exist for it.
     let (status, _) = server.get_as(
         &format!("/api/v1/tickets/{id}/trail"),

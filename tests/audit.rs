@@ -227,3 +227,54 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("is no longer in the ledger"), "{out}");
 }
+
+#[test]
+fn trails_export_as_csv_and_json_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let ids = history(&server);
+    let (_, trail) = server.get(&format!("/api/v1/tickets/{}/trail", ids[0]));
+    let (status, content_type, csv) =
+        server.get_text(&format!("/api/v1/tickets/{}/trail.csv", ids[0]), None);
+    assert_eq!(status, 200, "{csv}");
+    assert!(content_type.starts_with("text/csv"), "{content_type}");
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_owned)
+        .collect();
+    assert_eq!(header[0], "seq");
+    assert!(header.contains(&"cite".to_owned()));
+    let rows: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(rows.len(), trail["entries"].as_array().unwrap().len());
+    let route = rows.iter().find(|r| &r[4] == "route").unwrap();
+    assert_eq!(&route[8], "AS-3");
+    assert_eq!(
+        serde_json::from_str::<Value>(&route[11]).unwrap()["lead"],
+        "as-environment"
+    );
+
+    let (status, content_type, lines) = server.get_text(
+        "/api/v1/exports/trails?jurisdiction=anshan&from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+        None,
+    );
+    assert_eq!(status, 200, "{lines}");
+    assert!(
+        content_type.starts_with("application/x-ndjson"),
+        "{content_type}"
+    );
+    let tickets: Vec<Value> = lines
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(tickets.len(), 1, "only anshan's, only March: {lines}");
+    assert_eq!(tickets[0]["ticket"]["id"], ids[0].as_str());
+    assert_eq!(tickets[0]["chain"]["valid"], true);
+    let (status, _, _) = server.get_text(
+        "/api/v1/exports/trails?jurisdiction=anshan&from=2026-04-01T00:00:00Z&to=2026-03-01T00:00:00Z",
+        None,
+    );
+    assert_eq!(status, 400);
+}

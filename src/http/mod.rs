@@ -4,6 +4,7 @@
 mod admin;
 mod auth;
 mod error;
+mod export;
 mod health;
 mod policies;
 mod tickets;
@@ -89,6 +90,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/tickets", web::get().to(tickets::list))
             .route("/tickets/{id}", web::get().to(tickets::get))
             .route("/tickets/{id}/trail", web::get().to(tickets::trail))
+            .route(
+                "/tickets/{id}/trail.csv",
+                web::get().to(export::trail_csv_export),
+            )
+            .route("/exports/trails", web::get().to(export::trails_jsonl))
             .route(
                 "/tickets/{id}/trail/{seq}/replay",
                 web::post().to(tickets::replay),

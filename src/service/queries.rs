@@ -170,3 +170,60 @@ impl Service {
         super::replay_entry(&self.store, &mut super::VersionCache::default(), &entry)
     }
 }
+
+/// Trails one export holds at most; a longer period is refused, not truncated.
+const MAX_EXPORT: usize = 50_000;
+
+impl Service {
+    /// The trails of a jurisdiction's tickets received in `[from, to)`, for JSON Lines export.
+    #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
+    pub fn trails(
+        &self,
+        principal: &Principal,
+        jurisdiction: &str,
+        from: DateTime<chrono::FixedOffset>,
+        to: DateTime<chrono::FixedOffset>,
+    ) -> Result<Vec<TrailView>, ServiceError> {
+        if !principal.covers_jurisdiction(jurisdiction) {
+            return Err(ServiceError::Forbidden(format!(
+                "this token does not cover jurisdiction `{jurisdiction}`"
+            )));
+        }
+        if from >= to {
+            return Err(ServiceError::BadQuery {
+                field: "from",
+                message: "must be before `to`".into(),
+            });
+        }
+        let mut trails = Vec::new();
+        let mut after = None;
+        loop {
+            let page = self.store.tickets(&TicketFilter {
+                jurisdiction: Some(jurisdiction.to_owned()),
+                received_since: Some(from.timestamp_micros()),
+                received_before: Some(to.timestamp_micros()),
+                within_units: (principal.role == Role::Unit)
+                    .then(|| principal.units.iter().cloned().collect()),
+                after: after.clone(),
+                limit: MAX_PAGE,
+                ..TicketFilter::default()
+            })?;
+            let done = (page.len() as i64) < MAX_PAGE;
+            after = page.last().map(|r| r.id.clone());
+            for row in page {
+                trails.push(self.trail(principal, &row.id)?);
+            }
+            if trails.len() > MAX_EXPORT {
+                return Err(ServiceError::BadQuery {
+                    field: "to",
+                    message: format!(
+                        "the period holds more than {MAX_EXPORT} tickets: export a shorter one"
+                    ),
+                });
+            }
+            if done {
+                return Ok(trails);
+            }
+        }
+    }
+}
