@@ -43,7 +43,7 @@ impl AuthConfig {
     }
 
     /// Every digest is compared, so the time taken does not say which token came close.
-    fn principal_for(&self, presented: &str) -> Option<Principal> {
+    pub(super) fn principal_for(&self, presented: &str) -> Option<Principal> {
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let mut found = None;
         for (expected, principal) in self.tokens.iter() {

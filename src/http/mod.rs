@@ -8,6 +8,7 @@ mod export;
 mod health;
 mod policies;
 mod tickets;
+mod ui;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -84,6 +85,16 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     .route("/healthz", web::get().to(health::healthz))
     .route("/readyz", web::get().to(health::readyz))
     .route("/metrics", web::get().to(health::metrics))
+    .service(
+        web::scope("/ui")
+            .app_data(web::FormConfig::default().limit(4096))
+            .route("/", web::get().to(ui::tickets))
+            .route("", web::get().to(ui::tickets))
+            .route("/login", web::get().to(ui::login_form))
+            .route("/login", web::post().to(ui::login))
+            .route("/logout", web::post().to(ui::logout))
+            .route("/tickets/{id}", web::get().to(ui::ticket)),
+    )
     .service(
         web::scope("/api/v1")
             .route("/tickets", web::post().to(tickets::file))

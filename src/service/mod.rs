@@ -23,7 +23,7 @@ pub use actions::ActionOutcome;
 pub use error::ServiceError;
 pub use evaluate::EvaluateRequest;
 pub use filing::Filing;
-pub use queries::TicketQuery;
+pub use queries::{ClockView, TicketQuery};
 pub use replay::{Replayed, VersionCache, replay_entry, replay_ticket};
 pub use simulate::{ChangedTicket, SimulationReport, simulate};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};

@@ -227,3 +227,51 @@ impl Service {
         }
     }
 }
+
+/// One clock of a ticket as the auditor's page shows it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClockView {
+    pub clock: String,
+    pub unit: String,
+    pub due: String,
+    pub state: String,
+}
+
+impl Service {
+    /// A ticket's clocks (lead and co-units): whether each deadline was met.
+    pub fn clocks(&self, principal: &Principal, id: &str) -> Result<Vec<ClockView>, ServiceError> {
+        let row = self.scoped_row(principal, id)?;
+        let offset = offset_of(&row)?;
+        self.store
+            .deadlines(id)?
+            .into_iter()
+            .map(|c| {
+                Ok(ClockView {
+                    due: super::views::instant_text(c.due, offset, id)?,
+                    clock: c.clock,
+                    unit: c.unit_id,
+                    state: c.state,
+                })
+            })
+            .collect()
+    }
+
+    /// The rule texts a set lists in its `rules.toml` and its parents', by id, to show
+    /// beside each `cite`.
+    pub fn rule_texts(&self, policy: &str) -> std::collections::BTreeMap<String, String> {
+        let paths = self.registry.paths();
+        let mut chain = vec![policy.to_owned()];
+        if let Some(set) = self.registry.get(policy) {
+            chain.extend(set.parents().iter().cloned());
+        }
+        let mut texts = std::collections::BTreeMap::new();
+        for id in chain.iter().rev() {
+            if let Ok(book) = crate::policy::RuleBook::read(&paths.set_dir(id), id) {
+                for rule in book.rule {
+                    texts.insert(rule.id, rule.text);
+                }
+            }
+        }
+        texts
+    }
+}

@@ -1,0 +1,303 @@
+//! The auditor's pages, rendered on the server (maud escapes every value): `/ui/` lists
+//! tickets with filters, `/ui/tickets/{id}` shows one ticket's timeline of events and
+//! decisions with the text of every cited rule, its deadlines and its chain status.
+//! They take the API's tokens: the bearer header, or the cookie the login form sets.
+
+use actix_web::cookie::{Cookie, SameSite};
+use actix_web::http::header::{CONTENT_TYPE, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::Utc;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use serde::Deserialize;
+use serde_json::Value;
+
+use super::auth::{TOKEN_COOKIE, identify};
+use super::tickets::disclosed;
+use super::{ApiError, AppState, Caller};
+use crate::domain::{Capability, Principal};
+use crate::service::TicketQuery;
+
+const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:2rem;color:#222}\
+table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}\
+.cite{display:inline-block;background:#eef;border-radius:3px;padding:0 .3rem;margin:.1rem}\
+.rule{color:#555;font-size:.9em}.bad{color:#b00;font-weight:bold}.good{color:#070}\
+details pre{white-space:pre-wrap;max-width:60rem;background:#f6f6f6;padding:.5rem}";
+
+fn page(title: &str, body: Markup) -> HttpResponse {
+    let markup = html! {
+        (DOCTYPE)
+        html lang="zh-CN" {
+            head {
+                meta charset="utf-8";
+                title { (title) " · jiesu" }
+                style { (PreEscaped(STYLE)) }
+            }
+            body {
+                nav { a href="/ui/" { "工单列表" } " · " form method="post" action="/ui/logout" style="display:inline" { button type="submit" { "退出" } } }
+                (body)
+            }
+        }
+    };
+    HttpResponse::Ok()
+        .insert_header((CONTENT_TYPE, "text/html; charset=utf-8"))
+        .body(markup.into_string())
+}
+
+fn to_login() -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/ui/login"))
+        .finish()
+}
+
+/// The caller, or the login page for a person without a (valid) token.
+fn caller(req: &HttpRequest) -> Result<Caller, HttpResponse> {
+    identify(req).map_err(|_| to_login())
+}
+
+fn error_page(err: ApiError) -> HttpResponse {
+    let mut response = page(
+        "错误",
+        html! { h1 { "无法显示" } p class="bad" { (err.message) } },
+    );
+    *response.status_mut() = err.status;
+    response
+}
+
+/// `GET /ui/login`
+pub async fn login_form() -> HttpResponse {
+    page(
+        "登录",
+        html! {
+            h1 { "登录" }
+            form method="post" action="/ui/login" {
+                label { "令牌 " input type="password" name="token" autocomplete="off" required; }
+                " " button type="submit" { "登录" }
+            }
+        },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    token: String,
+}
+
+/// `POST /ui/login`: checks the token, then keeps it in an HttpOnly cookie for `/ui`.
+pub async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> HttpResponse {
+    let token = form.into_inner().token;
+    let known = req
+        .app_data::<web::Data<super::AuthConfig>>()
+        .is_some_and(|config| config.principal_for(&token).is_some());
+    if !known {
+        let mut response = page(
+            "登录",
+            html! { h1 { "登录" } p class="bad" { "令牌无效" } a href="/ui/login" { "重试" } },
+        );
+        *response.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
+        return response;
+    }
+    let cookie = Cookie::build(TOKEN_COOKIE, token)
+        .path("/ui")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .finish();
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/ui/"))
+        .cookie(cookie)
+        .finish()
+}
+
+/// `POST /ui/logout`
+pub async fn logout() -> HttpResponse {
+    let mut cookie = Cookie::build(TOKEN_COOKIE, "").path("/ui").finish();
+    cookie.make_removal();
+    HttpResponse::SeeOther()
+        .insert_header((LOCATION, "/ui/login"))
+        .cookie(cookie)
+        .finish()
+}
+
+fn text(value: &Value) -> String {
+    match value {
+        Value::Null => "—".into(),
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// `GET /ui/?jurisdiction=&status=&unit=&overdue=`
+pub async fn tickets(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<TicketQuery>,
+) -> HttpResponse {
+    let caller = match caller(&req) {
+        Ok(c) => c,
+        Err(redirect) => return redirect,
+    };
+    let principal = match caller.require(Capability::ReadTickets) {
+        Ok(p) => p.clone(),
+        Err(e) => return error_page(e),
+    };
+    let query = query.into_inner();
+    let filters = query.clone();
+    let who = principal.clone();
+    let listed = state
+        .run(move |service| service.tickets(&who, query, Utc::now()))
+        .await
+        .and_then(|page| disclosed(&principal, page));
+    let listed = match listed {
+        Ok(v) => v,
+        Err(e) => return error_page(e),
+    };
+    let selected = |v: &Option<String>| v.clone().unwrap_or_default();
+    page(
+        "工单列表",
+        html! {
+            h1 { "工单列表" }
+            form method="get" action="/ui/" {
+                label { "辖区 " input name="jurisdiction" value=(selected(&filters.jurisdiction)); }
+                " " label { "状态 " input name="status" value=(selected(&filters.status)); }
+                " " label { "承办单位 " input name="unit" value=(selected(&filters.unit)); }
+                " " label { "超期 " input type="checkbox" name="overdue" value="true" checked[filters.overdue == Some(true)]; }
+                " " button type="submit" { "筛选" }
+            }
+            table {
+                tr { th { "工单" } th { "辖区" } th { "状态" } th { "类别 / 事项" } th { "主办单位" } th { "受理时间" } th { "办结时限" } }
+                @for t in listed["tickets"].as_array().into_iter().flatten() {
+                    tr {
+                        td { a href={ "/ui/tickets/" (text(&t["id"])) } { (text(&t["id"])) } }
+                        td { (text(&t["jurisdiction"])) }
+                        td { (text(&t["status"])) }
+                        td { (text(&t["category"])) " / " (text(&t["topic"])) }
+                        td { (text(&t["lead_unit"]["name"])) }
+                        td { (text(&t["received_at"])) }
+                        td { (text(&t["deadlines"]["resolve"])) }
+                    }
+                }
+            }
+            @if let Some(next) = listed["next_after"].as_str() {
+                a href={ "/ui/?after=" (next) } { "下一页" }
+            }
+        },
+    )
+}
+
+fn decision_row(entry: &Value, rules: &std::collections::BTreeMap<String, String>) -> Markup {
+    let cite: Vec<String> = entry["cite"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(text)
+        .collect();
+    html! {
+        tr {
+            td { (text(&entry["seq"])) }
+            td { (text(&entry["at"])) }
+            td { @if entry["kind"] == "decision" { "决策" } @else { "事件" } }
+            td { (text(&entry["actor"])) }
+            td { (text(&entry["hook"])) }
+            td { (text(&entry["outcome"])) }
+            td {
+                @for id in &cite {
+                    div {
+                        span class="cite" data-cite=(id) { (id) }
+                        @if let Some(rule) = rules.get(id) { " " span class="rule" { (rule) } }
+                    }
+                }
+                @for note in entry["notes"].as_array().into_iter().flatten() {
+                    div class="rule" { "说明：" (text(note)) }
+                }
+            }
+            td {
+                @if let Some(version) = entry["policy"]["version"].as_str() {
+                    (text(&entry["policy"]["id"])) " " code title=(version) { (&version[..version.len().min(12)]) }
+                }
+            }
+            td {
+                details { summary { "输入" } pre { (serde_json::to_string_pretty(&entry["input"]).unwrap_or_default()) } }
+                details { summary { "输出" } pre { (serde_json::to_string_pretty(&entry["output"]).unwrap_or_default()) } }
+            }
+        }
+    }
+}
+
+/// `GET /ui/tickets/{id}`
+pub async fn ticket(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+) -> HttpResponse {
+    let caller = match caller(&req) {
+        Ok(c) => c,
+        Err(redirect) => return redirect,
+    };
+    let principal: Principal = match caller.require(Capability::ReadTrail) {
+        Ok(p) => p.clone(),
+        Err(e) => return error_page(e),
+    };
+    let id = id.into_inner();
+    let who = principal.clone();
+    let loaded = state
+        .run(move |service| {
+            let trail = service.trail(&who, &id)?;
+            let clocks = service.clocks(&who, &id)?;
+            let rules = service.rule_texts(&trail.ticket.policy.id);
+            Ok::<_, crate::service::ServiceError>((trail, clocks, rules))
+        })
+        .await;
+    let (trail, clocks, rules) = match loaded {
+        Ok(loaded) => loaded,
+        Err(e) => return error_page(e),
+    };
+    let trail = match disclosed(&principal, trail) {
+        Ok(v) => v,
+        Err(e) => return error_page(e),
+    };
+    let t = &trail["ticket"];
+    let chain = &trail["chain"];
+    page(
+        &format!("工单 {}", text(&t["id"])),
+        html! {
+            h1 { "工单 " (text(&t["id"])) }
+            table {
+                tr { th { "辖区" } td { (text(&t["jurisdiction"])) } }
+                tr { th { "状态" } td { (text(&t["status"])) } }
+                tr { th { "类别 / 事项" } td { (text(&t["category"])) " / " (text(&t["topic"])) } }
+                tr { th { "诉求内容" } td { (text(&t["content"])) } }
+                tr { th { "诉求人" } td { (text(&t["requester"]["name"])) " " (text(&t["requester"]["phone"])) } }
+                tr { th { "主办单位" } td { (text(&t["lead_unit"]["name"])) } }
+                tr { th { "协办单位" } td {
+                    @for u in t["assist_units"].as_array().into_iter().flatten() { (text(&u["name"])) " " }
+                } }
+                tr { th { "策略版本" } td { (text(&t["policy"]["id"])) " " code { (text(&t["policy"]["version"])) } } }
+                tr { th { "哈希链" } td {
+                    @if chain["valid"] == true {
+                        span class="good" id="chain" { "完整（" (text(&chain["entries"])) " 条）" }
+                    } @else {
+                        span class="bad" id="chain" { "已被篡改：第 " (text(&chain["broken_at"])) " 条 — " (text(&chain["reason"])) }
+                    }
+                } }
+            }
+            h2 { "时限" }
+            table {
+                tr { th { "时限" } th { "单位" } th { "到期" } th { "结果" } }
+                @for c in &clocks {
+                    tr {
+                        td { (c.clock) } td { (c.unit) } td { (c.due) }
+                        td class=(if c.state == "missed" { "bad" } else if c.state == "met" { "good" } else { "" }) {
+                            (match c.state.as_str() { "met" => "按时", "missed" => "超期", "warned" => "已预警", "cancelled" => "已取消", _ => "进行中" })
+                        }
+                    }
+                }
+            }
+            h2 { "办理经过" }
+            table {
+                tr { th { "序号" } th { "时间" } th { "类型" } th { "操作人" } th { "规则钩子" } th { "结果" } th { "依据" } th { "策略" } th { "输入 / 输出" } }
+                @for entry in trail["entries"].as_array().into_iter().flatten() {
+                    (decision_row(entry, &rules))
+                }
+            }
+        },
+    )
+}
