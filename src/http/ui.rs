@@ -49,9 +49,9 @@ fn to_login() -> HttpResponse {
         .finish()
 }
 
-/// The caller, or the login page for a person without a (valid) token.
-fn caller(req: &HttpRequest) -> Result<Caller, HttpResponse> {
-    identify(req).map_err(|_| to_login())
+/// The caller, or `None` for a person without a (valid) token: they get the login page.
+fn caller(req: &HttpRequest) -> Option<Caller> {
+    identify(req).ok()
 }
 
 fn error_page(err: ApiError) -> HttpResponse {
@@ -131,9 +131,8 @@ pub async fn tickets(
     state: web::Data<AppState>,
     query: web::Query<TicketQuery>,
 ) -> HttpResponse {
-    let caller = match caller(&req) {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
+    let Some(caller) = caller(&req) else {
+        return to_login();
     };
     let principal = match caller.require(Capability::ReadTickets) {
         Ok(p) => p.clone(),
@@ -228,9 +227,8 @@ pub async fn ticket(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let caller = match caller(&req) {
-        Ok(c) => c,
-        Err(redirect) => return redirect,
+    let Some(caller) = caller(&req) else {
+        return to_login();
     };
     let principal: Principal = match caller.require(Capability::ReadTrail) {
         Ok(p) => p.clone(),
