@@ -8,6 +8,7 @@ pub mod calendar;
 pub mod cli;
 pub mod config;
 pub mod domain;
+pub mod fuzzing;
 pub mod http;
 pub mod policy;
 pub mod service;

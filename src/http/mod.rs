@@ -139,6 +139,11 @@ pub async fn serve(
             .wrap(TracingLogger::default())
             .configure(configure)
     })
+    // A client has this long to send its request head, and a slow body is cut off too: a
+    // trickling caller cannot hold a worker.
+    .client_request_timeout(std::time::Duration::from_secs(5))
+    .client_disconnect_timeout(std::time::Duration::from_secs(2))
+    .keep_alive(std::time::Duration::from_secs(30))
     .listen(listener)?;
     for addr in server.addrs() {
         println!("jiesu listening on http://{addr}");

@@ -17,6 +17,7 @@ mod set;
 mod watcher;
 
 pub use contract::{AcceptOutcome, Decision, Hook, RouteDecision, TimeLimits, policy_ticket};
+pub use convert::{to_dynamic, to_json};
 pub use error::{DecisionError, PolicyError, SourceLocation};
 pub use golden::{
     CaseResult, DEFAULT_RECEIVED_AT, GoldenReport, request_input, run_golden_tests, ticket_input,
