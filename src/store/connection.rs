@@ -2,6 +2,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use diesel::Connection;
 use diesel::connection::SimpleConnection;
 use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnection};
 use diesel::sqlite::SqliteConnection;
@@ -108,7 +109,16 @@ impl Store {
                 source,
             })?;
         }
-        let manager = ConnectionManager::<SqliteConnection>::new(path.to_string_lossy());
+        // WAL is a property of the file: switch it once, alone, before the pool opens its
+        // connections together. Switching it from several fresh connections at once could
+        // fail one of them with "database is locked" despite the busy timeout.
+        let url = path.to_string_lossy().into_owned();
+        SqliteConnection::establish(&url)
+            .map_err(|e| StoreError::PoolBuild(e.to_string()))?
+            .batch_execute(&format!(
+                "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}; PRAGMA journal_mode = WAL;"
+            ))?;
+        let manager = ConnectionManager::<SqliteConnection>::new(url);
         let pool = Pool::builder()
             .max_size(POOL_SIZE)
             .connection_timeout(POOL_TIMEOUT)
