@@ -656,6 +656,12 @@ fn assessments_are_computed_from_stored_tickets_through_the_policy() {
     let (status, bad) =
         server.get("/api/v1/assessments?jurisdiction=puyang-hualong&from=March&to=2026-04-01");
     assert_eq!(status, 400, "{bad}");
+    // An unescaped `+08:00` arrives as ` 08:00`: read as meant.
+    let (status, same) = server.get(
+        "/api/v1/assessments?jurisdiction=puyang-hualong&from=2026-03-01T00:00:00+08:00&to=2026-04-01T00:00:00+08:00",
+    );
+    assert_eq!(status, 200, "{same}");
+    assert_eq!(same["tickets"], 4);
 
     // Over two months each month is assessed, then the year from their mean (PY-30).
     let (status, year) =

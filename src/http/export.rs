@@ -3,7 +3,6 @@
 
 use actix_web::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use actix_web::{HttpResponse, web};
-use chrono::{DateTime, FixedOffset};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -99,11 +98,12 @@ pub async fn trail_csv_export(
 #[serde(deny_unknown_fields)]
 pub struct TrailsQuery {
     jurisdiction: String,
-    from: DateTime<FixedOffset>,
-    to: DateTime<FixedOffset>,
+    from: String,
+    to: String,
 }
 
-/// `GET /api/v1/exports/trails?jurisdiction=&from=&to=` — JSON Lines, one ticket per line:
+/// `GET /api/v1/exports/trails?jurisdiction=&from=&to=` (instants or dates, as for
+/// assessments) — JSON Lines, one ticket per line:
 /// `{"ticket", "entries", "chain"}`.
 pub async fn trails_jsonl(
     caller: Caller,
@@ -118,7 +118,7 @@ pub async fn trails_jsonl(
     } = query.into_inner();
     let who = principal.clone();
     let trails = state
-        .run(move |service| service.trails(&who, &jurisdiction, from, to))
+        .run(move |service| service.trails(&who, &jurisdiction, &from, &to))
         .await?;
     let mut body = String::new();
     for trail in trails {

@@ -227,13 +227,17 @@ fn month_spans(
     vec![(from, to)]
 }
 
-/// An RFC 3339 instant, or a date meaning its midnight in the set's timezone.
-fn period_bound(
+/// An RFC 3339 instant, or a date meaning its midnight in the set's timezone. A query
+/// string decodes an unescaped `+08:00` as ` 08:00`; that one slip is read as meant.
+pub(super) fn period_bound(
     field: &'static str,
     text: &str,
     offset: FixedOffset,
 ) -> Result<DateTime<FixedOffset>, ServiceError> {
     if let Ok(at) = DateTime::parse_from_rfc3339(text) {
+        return Ok(at);
+    }
+    if let Ok(at) = DateTime::parse_from_rfc3339(&text.trim_end().replace(' ', "+")) {
         return Ok(at);
     }
     NaiveDate::parse_from_str(text, "%Y-%m-%d")

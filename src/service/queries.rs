@@ -181,14 +181,17 @@ impl Service {
         &self,
         principal: &Principal,
         jurisdiction: &str,
-        from: DateTime<chrono::FixedOffset>,
-        to: DateTime<chrono::FixedOffset>,
+        from: &str,
+        to: &str,
     ) -> Result<Vec<TrailView>, ServiceError> {
         if !principal.covers_jurisdiction(jurisdiction) {
             return Err(ServiceError::Forbidden(format!(
                 "this token does not cover jurisdiction `{jurisdiction}`"
             )));
         }
+        let offset = self.served_set(jurisdiction)?.manifest().offset;
+        let from = super::assess::period_bound("from", from, offset)?;
+        let to = super::assess::period_bound("to", to, offset)?;
         if from >= to {
             return Err(ServiceError::BadQuery {
                 field: "from",
