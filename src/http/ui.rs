@@ -117,6 +117,52 @@ pub async fn logout() -> HttpResponse {
         .finish()
 }
 
+/// Chinese labels for the API's codes, as auditors read them; unknown codes show as is.
+fn label(value: &Value) -> String {
+    let code = text(value);
+    let zh = match code.as_str() {
+        "rejected" => "不予受理",
+        "answered" => "直接答复",
+        "dispatched" => "已派单",
+        "signed" => "已签收",
+        "in_progress" => "办理中",
+        "resolved" => "已办结",
+        "reopened" => "重办",
+        "closed" => "已关闭",
+        "terminated" => "终结办理",
+        "consultation" => "咨询",
+        "help" => "求助",
+        "complaint" => "投诉",
+        "report" => "举报",
+        "suggestion" => "建议",
+        "accept" => "受理",
+        "route" => "派单",
+        "time_limits" => "时限",
+        "review_return" => "退单审核",
+        "review_extension" => "延期审核",
+        "review_termination" => "终结审核",
+        "review_closure" => "办结审核",
+        "on_revisit" => "回访",
+        "on_overdue" => "超期督办",
+        "assess" => "考核",
+        "filed" => "登记",
+        "sign" => "签收",
+        "contact" => "联系",
+        "intervene" => "介入",
+        "feedback" => "反馈",
+        "return" => "退单",
+        "request_extension" => "申请延期",
+        "request_termination" => "申请终结",
+        "resolve" => "办结",
+        "revisit" => "回访",
+        "allowed" => "同意",
+        "denied" => "不同意",
+        "accepted" => "受理",
+        _ => return code,
+    };
+    format!("{zh}（{code}）")
+}
+
 fn text(value: &Value) -> String {
     match value {
         Value::Null => "—".into(),
@@ -167,8 +213,8 @@ pub async fn tickets(
                     tr {
                         td { a href={ "/ui/tickets/" (text(&t["id"])) } { (text(&t["id"])) } }
                         td { (text(&t["jurisdiction"])) }
-                        td { (text(&t["status"])) }
-                        td { (text(&t["category"])) " / " (text(&t["topic"])) }
+                        td { (label(&t["status"])) }
+                        td { (label(&t["category"])) " / " (text(&t["topic"])) }
                         td { (text(&t["lead_unit"]["name"])) }
                         td { (text(&t["received_at"])) }
                         td { (text(&t["deadlines"]["resolve"])) }
@@ -195,8 +241,8 @@ fn decision_row(entry: &Value, rules: &std::collections::BTreeMap<String, String
             td { (text(&entry["at"])) }
             td { @if entry["kind"] == "decision" { "决策" } @else { "事件" } }
             td { (text(&entry["actor"])) }
-            td { (text(&entry["hook"])) }
-            td { (text(&entry["outcome"])) }
+            td { (label(&entry["hook"])) }
+            td { (label(&entry["outcome"])) }
             td {
                 @for id in &cite {
                     div {
@@ -260,8 +306,8 @@ pub async fn ticket(
             h1 { "工单 " (text(&t["id"])) }
             table {
                 tr { th { "辖区" } td { (text(&t["jurisdiction"])) } }
-                tr { th { "状态" } td { (text(&t["status"])) } }
-                tr { th { "类别 / 事项" } td { (text(&t["category"])) " / " (text(&t["topic"])) } }
+                tr { th { "状态" } td { (label(&t["status"])) } }
+                tr { th { "类别 / 事项" } td { (label(&t["category"])) " / " (text(&t["topic"])) } }
                 tr { th { "诉求内容" } td { (text(&t["content"])) } }
                 tr { th { "诉求人" } td { (text(&t["requester"]["name"])) " " (text(&t["requester"]["phone"])) } }
                 tr { th { "主办单位" } td { (text(&t["lead_unit"]["name"])) } }
