@@ -69,6 +69,13 @@ fn paths(settings: &Settings) -> Paths {
 
 pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     let settings = Settings::resolve(&args.common, Some(args))?;
+    // A bad token entry stops the server before it touches the database.
+    let mut tokens = Vec::new();
+    for token in settings.tokens.clone() {
+        tokens.push(token.into_principal().map_err(CliError::Tokens)?);
+    }
+    let open_to_loopback = settings.admin_token.is_none() && tokens.is_empty();
+    let auth = AuthConfig::new(settings.admin_token.as_deref(), tokens);
     let store = Store::open(&settings.database)?;
     let registry = Arc::new(Registry::load(
         paths(&settings),
@@ -87,13 +94,8 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
             Duration::from_secs(settings.sweep_interval),
         );
     }
-    let mut tokens = Vec::new();
-    for token in settings.tokens.clone() {
-        tokens.push(token.into_principal().map_err(CliError::Tokens)?);
-    }
-    let auth = AuthConfig::new(settings.admin_token.as_deref(), tokens);
-    if settings.admin_token.is_none() {
-        tracing::warn!("JIESU_ADMIN_TOKEN is not set: serving loopback callers only");
+    if open_to_loopback {
+        tracing::warn!("no token is configured: serving loopback callers only, as admin");
     }
     actix_web::rt::System::new()
         .block_on(http::serve(listener, service, auth))

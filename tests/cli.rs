@@ -246,3 +246,51 @@ fn simulate_reports_what_a_candidate_policy_would_change() {
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["changed"], 0);
 }
+
+#[test]
+fn a_bad_token_entry_stops_the_server_before_it_starts() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("jiesu.toml");
+    std::fs::write(
+        &config,
+        "[[tokens]]\nname = \"desk\"\nrole = \"unit\"\njurisdictions = [\"anshan\"]\nsha256 = \"not-hex\"\n",
+    )
+    .unwrap();
+    let db = dir.path().join("j.db");
+    let (code, _, stderr) = jiesu(&[
+        "serve",
+        "--config",
+        config.to_str().unwrap(),
+        "--database",
+        &format!("sqlite://{}", db.display()),
+        "--bind",
+        "127.0.0.1:0",
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("token `desk`: sha256 must be 64 hex digits"),
+        "{stderr}"
+    );
+    assert!(!db.exists(), "nothing was created");
+
+    std::fs::write(
+        &config,
+        format!(
+            "[[tokens]]\nname = \"desk\"\nrole = \"unit\"\nsha256 = \"{}\"\n",
+            "a".repeat(64)
+        ),
+    )
+    .unwrap();
+    let (code, _, stderr) = jiesu(&[
+        "serve",
+        "--config",
+        config.to_str().unwrap(),
+        "--bind",
+        "127.0.0.1:0",
+    ]);
+    assert_ne!(code, 0);
+    assert!(
+        stderr.contains("a unit token must name its `units`"),
+        "{stderr}"
+    );
+}
