@@ -5,27 +5,14 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{Server, project_dir};
+use common::Server;
 use diesel::{Connection, RunQueryDsl, SqliteConnection};
 use serde_json::{Value, json};
 
-fn jiesu(args: &[&str]) -> (i32, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jiesu"))
-        .args(args)
-        .env_remove("JIESU_CONFIG")
-        .current_dir(project_dir())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        format!(
-            "{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        ),
-    )
+/// `jiesu` with stdout and stderr together, as an operator reads them.
+fn run(args: &[&str]) -> (i32, String) {
+    let (code, stdout, stderr) = common::jiesu(args);
+    (code, format!("{stdout}{stderr}"))
 }
 
 fn file(server: &Server, body: Value) -> String {
@@ -135,7 +122,7 @@ fn every_recorded_decision_replays_to_the_same_output() {
     }
     drop(server);
     let url = format!("sqlite://{}", db.display());
-    let (code, out) = jiesu(&["replay", "--database", &url, "--ticket", &ids[2]]);
+    let (code, out) = run(&["replay", "--database", &url, "--ticket", &ids[2]]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("all the same"), "{out}");
 }
@@ -153,7 +140,7 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
                "content": "工资", "received_at": "2026-03-05T09:00:00+08:00"}),
     );
 
-    let (code, out) = jiesu(&["verify", "--database", &url]);
+    let (code, out) = run(&["verify", "--database", &url]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("✓ verified 4 ticket(s)"), "{out}");
     let anchor = out.split("anchor): ").nth(1).unwrap().trim().to_owned();
@@ -166,7 +153,7 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
     ))
     .execute(&mut conn)
     .unwrap();
-    let (code, out) = jiesu(&["verify", "--database", &url]);
+    let (code, out) = run(&["verify", "--database", &url]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(&format!("✗ ticket {}: entry 3:", ids[0])),
@@ -194,7 +181,7 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
             .execute(&mut conn)
             .unwrap();
     }
-    let (code, out) = jiesu(&["verify", "--database", &url]);
+    let (code, out) = run(&["verify", "--database", &url]);
     assert_eq!(code, 1, "{out}");
     assert!(
         out.contains(&format!(
@@ -208,7 +195,7 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
     diesel::sql_query(format!("DELETE FROM ledger WHERE ticket_id = '{}'", ids[1]))
         .execute(&mut conn)
         .unwrap();
-    let (code, out) = jiesu(&["verify", "--database", &url]);
+    let (code, out) = run(&["verify", "--database", &url]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("is missing"), "{out}");
 
@@ -223,7 +210,7 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
             .execute(&mut conn)
             .unwrap();
     }
-    let (code, out) = jiesu(&["verify", "--database", &url, "--anchor", &anchor]);
+    let (code, out) = run(&["verify", "--database", &url, "--anchor", &anchor]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("is no longer in the ledger"), "{out}");
 }

@@ -3,23 +3,7 @@
 
 mod common;
 
-use std::process::Command;
-
-use common::{PolicyTree, project_dir};
-
-fn jiesu(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_jiesu"))
-        .args(args)
-        .env_remove("JIESU_CONFIG")
-        .current_dir(project_dir())
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+use common::{PolicyTree, jiesu};
 
 /// `jiesu check` over a scratch tree.
 fn check(tree: &PolicyTree) -> (i32, String, String) {

@@ -71,17 +71,8 @@ pub fn role_may(role: Role, capability: Capability) -> bool {
         Role::Admin => true,
         Role::Intake => matches!(capability, FileTicket | ReadTickets | ReadPolicies),
         Role::Unit => matches!(capability, ReadTickets | Act | ReadPolicies),
-        Role::Supervisor => matches!(
-            capability,
-            ReadTickets
-                | Act
-                | ReadTrail
-                | Replay
-                | Export
-                | ReadNotifications
-                | ReadPolicies
-                | ReadAssessments
-        ),
+        // A supervisor reads what an auditor reads, and also acts (on escalated tickets).
+        Role::Supervisor => capability == Act || role_may(Role::Auditor, capability),
         Role::Auditor => matches!(
             capability,
             ReadTickets

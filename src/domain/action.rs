@@ -127,6 +127,17 @@ pub enum RevisitOutcome {
     Supervise,
 }
 
+impl RevisitOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Close => "close",
+            Self::Reopen => "reopen",
+            Self::Reverify => "reverify",
+            Self::Supervise => "supervise",
+        }
+    }
+}
+
 pub fn status_after_revisit(outcome: RevisitOutcome) -> Status {
     match outcome {
         RevisitOutcome::Close => Status::Closed,

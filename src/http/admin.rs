@@ -78,20 +78,14 @@ pub async fn assessments(
     state: web::Data<AppState>,
     query: web::Query<AssessmentQuery>,
 ) -> Result<HttpResponse, ApiError> {
-    let principal = caller.require(Capability::ReadAssessments)?;
+    let principal = caller.require(Capability::ReadAssessments)?.clone();
     let AssessmentQuery {
         jurisdiction,
         from,
         to,
     } = query.into_inner();
-    if !principal.covers_jurisdiction(&jurisdiction) {
-        return Err(ServiceError::Forbidden(format!(
-            "this token does not cover jurisdiction `{jurisdiction}`"
-        ))
-        .into());
-    }
     let assessment = state
-        .run(move |service| service.assess(&jurisdiction, &from, &to))
+        .run(move |service| service.assess(&principal, &jurisdiction, &from, &to))
         .await?;
     Ok(HttpResponse::Ok().json(assessment))
 }

@@ -6,7 +6,7 @@ use actix_web::{HttpResponse, web};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::tickets::disclosed;
+use super::disclose::disclosed;
 use super::{ApiError, AppState, Caller};
 use crate::domain::Capability;
 

@@ -3,6 +3,7 @@
 
 mod admin;
 mod auth;
+mod disclose;
 mod error;
 mod export;
 mod health;

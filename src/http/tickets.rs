@@ -3,36 +3,10 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::Utc;
 use serde_json::Value;
 
+use super::disclose::respond;
 use super::{ApiError, AppState, Caller};
-use crate::domain::{ActionRequest, Capability, NewTicket, Principal};
-use crate::service::{TicketQuery, mask_pii};
-
-/// The response body, with requester names and phones masked for a caller without `pii`.
-/// Sends `body` as JSON, masked for a caller without `pii`; a caller with it gets the body
-/// serialised directly, without the detour through a JSON tree.
-fn respond(
-    principal: &Principal,
-    mut response: actix_web::HttpResponseBuilder,
-    body: impl serde::Serialize,
-) -> Result<HttpResponse, ApiError> {
-    if principal.pii {
-        Ok(response.json(body))
-    } else {
-        Ok(response.json(disclosed(principal, body)?))
-    }
-}
-
-pub(super) fn disclosed(
-    principal: &Principal,
-    body: impl serde::Serialize,
-) -> Result<Value, ApiError> {
-    let mut value = serde_json::to_value(body)
-        .map_err(|e| ApiError::internal(format!("cannot serialise a response: {e}")))?;
-    if !principal.pii {
-        mask_pii(&mut value);
-    }
-    Ok(value)
-}
+use crate::domain::{ActionRequest, Capability, NewTicket};
+use crate::service::TicketQuery;
 
 /// Keys longer than this are not keys a client generated for one request.
 const MAX_IDEMPOTENCY_KEY: usize = 200;

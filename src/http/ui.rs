@@ -12,10 +12,10 @@ use serde::Deserialize;
 use serde_json::Value;
 
 use super::auth::{TOKEN_COOKIE, identify};
-use super::tickets::disclosed;
+use super::disclose::disclosed;
 use super::{ApiError, AppState, Caller};
 use crate::domain::{Capability, Principal};
-use crate::service::TicketQuery;
+use crate::service::{TicketPageData, TicketQuery};
 
 const STYLE: &str = "body{font-family:system-ui,'Noto Sans CJK SC',sans-serif;margin:2rem;color:#222}\
 table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding:.3rem .6rem;text-align:left;vertical-align:top}\
@@ -283,14 +283,13 @@ pub async fn ticket(
     let id = id.into_inner();
     let who = principal.clone();
     let loaded = state
-        .run(move |service| {
-            let trail = service.trail(&who, &id)?;
-            let clocks = service.clocks(&who, &id)?;
-            let rules = service.rule_texts(&trail.ticket.policy.id);
-            Ok::<_, crate::service::ServiceError>((trail, clocks, rules))
-        })
+        .run(move |service| service.ticket_page(&who, &id))
         .await;
-    let (trail, clocks, rules) = match loaded {
+    let TicketPageData {
+        trail,
+        clocks,
+        rules,
+    } = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return error_page(e),
     };

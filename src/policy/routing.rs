@@ -5,45 +5,46 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Value, json};
+use chrono::{DateTime, FixedOffset};
+use serde_json::Value;
 
 use super::contract::policy_ticket;
 use super::golden::DEFAULT_RECEIVED_AT;
 use super::{AcceptOutcome, CompiledSet, Hook};
-use crate::domain::{Category, Channel, NewTicket};
+use crate::domain::{Category, Channel, Flag, NewTicket};
 
 /// Flags that, by themselves, may change who leads: coordination, emergency services,
 /// scope and difficulty. Each is tried alone, with no area.
-const ROUTING_FLAGS: &[&str] = &[
-    "multi_department",
-    "cross_region",
-    "dispute_city_district",
-    "police",
-    "fire",
-    "medical",
-    "traffic_accident",
-    "beyond_duty",
-    "volunteer_consent",
-    "difficult",
-    "complex",
-    "urgent",
-    "life_threat",
-    "outside_jurisdiction",
-    "other_platform",
-    "knowledge_base_answerable",
+const ROUTING_FLAGS: &[Flag] = &[
+    Flag::MultiDepartment,
+    Flag::CrossRegion,
+    Flag::DisputeCityDistrict,
+    Flag::Police,
+    Flag::Fire,
+    Flag::Medical,
+    Flag::TrafficAccident,
+    Flag::BeyondDuty,
+    Flag::VolunteerConsent,
+    Flag::Difficult,
+    Flag::Complex,
+    Flag::Urgent,
+    Flag::LifeThreat,
+    Flag::OutsideJurisdiction,
+    Flag::OtherPlatform,
+    Flag::KnowledgeBaseAnswerable,
 ];
 
 /// Combinations whose meaning lies in the pair (HH-12 overlap with 110, HH-23 consent,
 /// HH-20 hard multi-department matters).
-const ROUTING_PAIRS: &[&[&str]] = &[
-    &["police", "multi_department"],
-    &["beyond_duty", "volunteer_consent"],
-    &["difficult", "multi_department"],
-    &["multi_department", "cross_region"],
+const ROUTING_PAIRS: &[&[Flag]] = &[
+    &[Flag::Police, Flag::MultiDepartment],
+    &[Flag::BeyondDuty, Flag::VolunteerConsent],
+    &[Flag::Difficult, Flag::MultiDepartment],
+    &[Flag::MultiDepartment, Flag::CrossRegion],
 ];
 
 /// Flags tried with every area, where territory and level decide (HH-20/21, PY-ops-7.4).
-const AREA_FLAGS: &[&[&str]] = &[&[], &["multi_department"], &["dispute_city_district"]];
+const AREA_FLAGS: &[&[Flag]] = &[&[], &[Flag::MultiDepartment], &[Flag::DisputeCityDistrict]];
 
 /// One accepted combination that does not reach exactly one declared lead.
 #[derive(Debug, Clone)]
@@ -72,42 +73,26 @@ impl RoutingReport {
     }
 }
 
-fn ticket(
-    set: &CompiledSet,
-    category: Category,
-    topic: &str,
-    flags: &[&str],
-    area: Option<&str>,
-) -> Value {
-    let filed = json!({
-        "jurisdiction": set.id(),
-        "channel": Channel::Phone.as_str(),
-        "category": category.as_str(),
-        "topic": topic,
-        "flags": flags,
-        "area": area,
-        "content": "routing completeness check",
-        "received_at": DEFAULT_RECEIVED_AT,
-    });
-    match serde_json::from_value::<NewTicket>(filed) {
-        Ok(new) => {
-            let received = new
-                .received_at
-                .map(|t| t.with_timezone(&set.manifest().offset));
-            match received {
-                Some(at) => policy_ticket("routing-check", &new, at),
-                None => Value::Null,
-            }
-        }
-        Err(_) => Value::Null,
-    }
+fn ticket(set: &CompiledSet, received: DateTime<FixedOffset>, case: &Case) -> Value {
+    let filed = NewTicket {
+        jurisdiction: set.id().to_owned(),
+        channel: Channel::Phone,
+        category: case.category,
+        topic: case.topic.to_owned(),
+        flags: case.flags.to_vec(),
+        area: case.area.map(str::to_owned),
+        content: "routing completeness check".into(),
+        requester: None,
+        received_at: Some(received),
+    };
+    policy_ticket("routing-check", &filed, received)
 }
 
 /// One combination to try.
 struct Case<'a> {
     category: Category,
     topic: &'a str,
-    flags: &'a [&'static str],
+    flags: &'a [Flag],
     area: Option<&'a str>,
 }
 
@@ -120,12 +105,12 @@ struct Partial {
     reached: BTreeSet<String>,
 }
 
-fn check_case(set: &CompiledSet, case: &Case, out: &mut Partial) {
-    let input = ticket(set, case.category, case.topic, case.flags, case.area);
+fn check_case(set: &CompiledSet, received: DateTime<FixedOffset>, case: &Case, out: &mut Partial) {
+    let input = ticket(set, received, case);
     let gap = |problem: String| RoutingGap {
         category: case.category.as_str(),
         topic: case.topic.to_owned(),
-        flags: case.flags.to_vec(),
+        flags: case.flags.iter().map(|f| f.as_str()).collect(),
         area: case.area.map(str::to_owned),
         problem,
     };
@@ -176,12 +161,28 @@ fn check_case(set: &CompiledSet, case: &Case, out: &mut Partial) {
 /// Enumerates the set's combinations and checks each accepted one, on every core.
 pub fn check_routing(set: &CompiledSet) -> RoutingReport {
     let manifest = set.manifest();
+    // Every combination is filed at the golden tests' default instant, in the set's zone.
+    let received = match DateTime::parse_from_rfc3339(DEFAULT_RECEIVED_AT) {
+        Ok(at) => at.with_timezone(&manifest.offset),
+        Err(e) => {
+            return RoutingReport {
+                gaps: vec![RoutingGap {
+                    category: "-",
+                    topic: "-".into(),
+                    flags: vec![],
+                    area: None,
+                    problem: format!("the check's own filing instant does not parse: {e}"),
+                }],
+                ..RoutingReport::default()
+            };
+        }
+    };
     let mut topics: BTreeSet<String> = crate::domain::STANDARD_TOPICS
         .iter()
         .map(|t| (*t).to_owned())
         .collect();
     topics.extend(manifest.topics.iter().cloned());
-    let mut variants: Vec<(Vec<&'static str>, Option<&str>)> = vec![(vec![], None)];
+    let mut variants: Vec<(Vec<Flag>, Option<&str>)> = vec![(vec![], None)];
     variants.extend(ROUTING_FLAGS.iter().map(|f| (vec![*f], None)));
     variants.extend(ROUTING_PAIRS.iter().map(|p| (p.to_vec(), None)));
     for area in manifest.areas.keys() {
@@ -209,7 +210,7 @@ pub fn check_routing(set: &CompiledSet) -> RoutingReport {
                 scope.spawn(move || {
                     let mut out = Partial::default();
                     for case in share {
-                        check_case(set, case, &mut out);
+                        check_case(set, received, case, &mut out);
                     }
                     out
                 })

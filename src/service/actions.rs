@@ -127,6 +127,36 @@ fn validate(request: &ActionRequest, now: DateTime<Utc>) -> Result<(), ServiceEr
     Ok(())
 }
 
+/// The unit a unit token acts as: the one it names, or its only one; it must be the
+/// token's and on the ticket (lead or co-unit).
+fn acting_unit(
+    principal: &Principal,
+    row: &TicketRow,
+    named: Option<String>,
+) -> Result<String, ServiceError> {
+    let unit = match named {
+        Some(unit) => unit,
+        None if principal.units.len() == 1 => {
+            principal.units.iter().next().cloned().unwrap_or_default()
+        }
+        None => {
+            return Err(ServiceError::Invalid {
+                field: "unit",
+                message: "is required: this token acts for several units".into(),
+            });
+        }
+    };
+    let on_ticket = row.lead_unit_id.as_deref() == Some(unit.as_str())
+        || row.assist().iter().any(|u| u.id == unit);
+    if principal.units.contains(&unit) && on_ticket {
+        Ok(unit)
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "unit `{unit}` is not this token's, or not on this ticket"
+        )))
+    }
+}
+
 /// The state an action leaves behind, before it is written.
 struct Change {
     update: TicketUpdate,
@@ -146,29 +176,7 @@ impl Service {
         validate(&request, now)?;
         let row = self.scoped_row(principal, ticket_id)?;
         match principal.role {
-            Role::Unit => {
-                // The acting unit comes from the token: its only unit, or the one named.
-                let unit = match (&request.unit, principal.units.len()) {
-                    (Some(unit), _) => unit.clone(),
-                    (None, 1) => principal.units.iter().next().cloned().unwrap_or_default(),
-                    (None, _) => {
-                        return Err(ServiceError::Invalid {
-                            field: "unit",
-                            message: "is required: this token acts for several units".into(),
-                        });
-                    }
-                };
-                let assist: Vec<UnitRef> =
-                    serde_json::from_str(&row.assist_units).unwrap_or_default();
-                let on_ticket = row.lead_unit_id.as_deref() == Some(unit.as_str())
-                    || assist.iter().any(|u| u.id == unit);
-                if !principal.units.contains(&unit) || !on_ticket {
-                    return Err(ServiceError::Forbidden(format!(
-                        "unit `{unit}` is not this token's, or not on this ticket"
-                    )));
-                }
-                request.unit = Some(unit);
-            }
+            Role::Unit => request.unit = Some(acting_unit(principal, &row, request.unit.take())?),
             Role::Supervisor if !self.store.escalated(ticket_id)? => {
                 return Err(ServiceError::Forbidden(
                     "supervisors act on tickets the sweep has escalated or referred".into(),
@@ -374,7 +382,7 @@ impl Service {
             }),
             _ => None,
         };
-        let assist: Vec<UnitRef> = serde_json::from_str(&row.assist_units).unwrap_or_default();
+        let assist = row.assist();
         let reschedule_for = match (action, verdict.revisit) {
             (Action::Return, _) => {
                 let to = review.get("to").and_then(Value::as_str).ok_or_else(|| {
@@ -444,10 +452,7 @@ impl Service {
         routed["dispatched_at"] = json!(format_instant(at));
         routed["status"] = json!(Status::Dispatched.as_str());
         // Rules that time a second round differently (PY-flow-3, PY-20) need to know why.
-        routed["redo"] = json!(match verdict.revisit {
-            Some(outcome) => json!(outcome).as_str().unwrap_or("reopen").to_owned(),
-            None => "redispatch".to_owned(),
-        });
+        routed["redo"] = json!(verdict.revisit.map_or("redispatch", RevisitOutcome::as_str));
         let timing = set.decide(Hook::TimeLimits, &[routed])?;
         let limits = timing
             .time_limits()

@@ -7,19 +7,19 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveDate, NaiveTime};
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveTime};
 use serde_json::{Map, Value, json};
 
-use super::{Service, ServiceError};
+use super::period::Period;
+use super::{Service, ServiceError, require_jurisdiction};
 use crate::audit::TrailEntry;
 use crate::calendar::working_days_taken;
-use crate::domain::{format_instant, from_micros, to_micros};
+use crate::domain::{Principal, format_instant, from_micros, to_micros};
 use crate::policy::{CompiledSet, Hook};
 use crate::store::{DeadlineRow, TicketFilter, TicketRow};
 
 /// Tickets one assessment reads at most; a longer period is refused, not truncated.
 const MAX_TICKETS: usize = 200_000;
-const PAGE: i64 = 5_000;
 /// A requester calling this often in the period counts as frequent (HH-25 高频诉求人).
 const FREQUENT_CALLS: usize = 3;
 
@@ -99,18 +99,18 @@ fn handling_of(events: &[&TrailEntry]) -> Handling {
 impl Service {
     /// `GET /api/v1/assessments`: the policy's assessment of the tickets received in
     /// `[from, to)`.
-    #[tracing::instrument(name = "assess", skip(self), fields(%jurisdiction))]
-    pub fn assess(&self, jurisdiction: &str, from: &str, to: &str) -> Result<Value, ServiceError> {
+    #[tracing::instrument(name = "assess", skip(self, principal), fields(caller = %principal.name, %jurisdiction))]
+    pub fn assess(
+        &self,
+        principal: &Principal,
+        jurisdiction: &str,
+        from: &str,
+        to: &str,
+    ) -> Result<Value, ServiceError> {
+        require_jurisdiction(principal, jurisdiction)?;
         let set = self.served_set(jurisdiction)?;
         let offset = set.manifest().offset;
-        let from = period_bound("from", from, offset)?;
-        let to = period_bound("to", to, offset)?;
-        if from >= to {
-            return Err(ServiceError::BadQuery {
-                field: "from",
-                message: "must be before `to`".into(),
-            });
-        }
+        let Period { from, to } = Period::parse(from, to, offset)?;
         if !set.defines(Hook::Assess) {
             return Err(ServiceError::NoRule {
                 policy: set.id().to_owned(),
@@ -118,7 +118,11 @@ impl Service {
                 action: "an assessment",
             });
         }
-        let rows = self.period_tickets(jurisdiction, from, to)?;
+        let scope = TicketFilter {
+            jurisdiction: Some(jurisdiction.to_owned()),
+            ..TicketFilter::default()
+        };
+        let rows = self.tickets_received(scope, Period { from, to }, MAX_TICKETS)?;
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let clocks = self.store.deadlines_of(&ids)?;
         let events = self.store.events(&ids)?;
@@ -161,40 +165,6 @@ impl Service {
             "input": {"period": period, "units": units},
         }))
     }
-
-    fn period_tickets(
-        &self,
-        jurisdiction: &str,
-        from: DateTime<FixedOffset>,
-        to: DateTime<FixedOffset>,
-    ) -> Result<Vec<TicketRow>, ServiceError> {
-        let mut rows = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.store.tickets(&TicketFilter {
-                jurisdiction: Some(jurisdiction.to_owned()),
-                received_since: Some(to_micros(from)),
-                received_before: Some(to_micros(to)),
-                after: after.clone(),
-                limit: PAGE,
-                ..TicketFilter::default()
-            })?;
-            let done = (page.len() as i64) < PAGE;
-            after = page.last().map(|r| r.id.clone());
-            rows.extend(page);
-            if rows.len() > MAX_TICKETS {
-                return Err(ServiceError::BadQuery {
-                    field: "to",
-                    message: format!(
-                        "the period holds more than {MAX_TICKETS} tickets: assess a shorter one"
-                    ),
-                });
-            }
-            if done {
-                return Ok(rows);
-            }
-        }
-    }
 }
 
 /// `[from, to)` cut at calendar-month boundaries in the set's timezone.
@@ -225,30 +195,6 @@ fn month_spans(
         start = end;
     }
     vec![(from, to)]
-}
-
-/// An RFC 3339 instant, or a date meaning its midnight in the set's timezone. A query
-/// string decodes an unescaped `+08:00` as ` 08:00`; that one slip is read as meant.
-pub(super) fn period_bound(
-    field: &'static str,
-    text: &str,
-    offset: FixedOffset,
-) -> Result<DateTime<FixedOffset>, ServiceError> {
-    if let Ok(at) = DateTime::parse_from_rfc3339(text) {
-        return Ok(at);
-    }
-    if let Ok(at) = DateTime::parse_from_rfc3339(&text.trim_end().replace(' ', "+")) {
-        return Ok(at);
-    }
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .ok()
-        .and_then(|d| d.and_time(NaiveTime::MIN).and_local_timezone(offset).single())
-        .ok_or_else(|| ServiceError::BadQuery {
-            field,
-            message: format!(
-                "`{text}` is neither an RFC 3339 instant nor a date YYYY-MM-DD (a `+` in a query must be sent as %2B)"
-            ),
-        })
 }
 
 /// The `assess` hook's two arguments: the period's totals and one entry per lead unit.

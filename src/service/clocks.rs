@@ -71,11 +71,7 @@ pub fn lead_deadlines_json(limits: &TimeLimits, offset: FixedOffset) -> String {
 pub fn policy_view(row: &TicketRow, clocks: &[DeadlineRow], offset: FixedOffset) -> Value {
     let instant = |micros: i64| from_micros(micros, offset).map(format_instant);
     let flags: Value = serde_json::from_str(&row.flags).unwrap_or_else(|_| json!([]));
-    let assist: Vec<String> = serde_json::from_str::<Vec<UnitRef>>(&row.assist_units)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|u| u.id)
-        .collect();
+    let assist: Vec<String> = row.assist().into_iter().map(|u| u.id).collect();
     let lead = row.lead_unit_id.clone();
     let lead_clocks: BTreeMap<&str, Option<String>> = clocks
         .iter()

@@ -261,12 +261,7 @@ impl Service {
         idempotency_key: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Filing, ServiceError> {
-        if !principal.covers_jurisdiction(&request.jurisdiction) {
-            return Err(ServiceError::Forbidden(format!(
-                "this token does not cover jurisdiction `{}`",
-                request.jurisdiction
-            )));
-        }
+        super::require_jurisdiction(principal, &request.jurisdiction)?;
         let actor = principal.name.as_str();
         let body_hash = hex::encode(Sha256::digest(json!(request).to_string()));
         let set = self.served_set(&request.jurisdiction)?;

@@ -8,6 +8,7 @@ mod error;
 mod evaluate;
 mod filing;
 mod metrics;
+mod period;
 mod queries;
 mod replay;
 mod simulate;
@@ -23,7 +24,7 @@ pub use actions::ActionOutcome;
 pub use error::ServiceError;
 pub use evaluate::EvaluateRequest;
 pub use filing::Filing;
-pub use queries::{ClockView, TicketQuery};
+pub use queries::{ClockView, TicketPageData, TicketQuery};
 pub use replay::{Replayed, VersionCache, replay_entry, replay_ticket};
 pub use simulate::{ChangedTicket, SimulationReport, simulate};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};
@@ -158,4 +159,18 @@ fn record_version(store: &Store, set: &CompiledSet) -> Result<(), ServiceError> 
         activated_at: Utc::now().timestamp_micros(),
     })?;
     Ok(())
+}
+
+/// 403 unless the caller's token covers the jurisdiction.
+fn require_jurisdiction(
+    principal: &crate::domain::Principal,
+    jurisdiction: &str,
+) -> Result<(), ServiceError> {
+    if principal.covers_jurisdiction(jurisdiction) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden(format!(
+            "this token does not cover jurisdiction `{jurisdiction}`"
+        )))
+    }
 }

@@ -3,10 +3,11 @@
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
+use super::period::Period;
 use super::views::{EntryView, TicketPage, TicketView, TrailView, offset_of};
-use super::{Service, ServiceError};
+use super::{Service, ServiceError, require_jurisdiction};
 use crate::audit::verify_chain;
-use crate::domain::{Principal, Role, Status, UnitRef};
+use crate::domain::{Principal, Role, Status};
 use crate::store::{TicketFilter, TicketRow};
 
 const DEFAULT_PAGE: i64 = 50;
@@ -25,12 +26,11 @@ pub struct TicketQuery {
 }
 
 /// Whether a stored ticket is within the caller's scope.
-pub(super) fn covers(principal: &Principal, row: &TicketRow) -> bool {
-    let assist: Vec<UnitRef> = serde_json::from_str(&row.assist_units).unwrap_or_default();
+fn covers(principal: &Principal, row: &TicketRow) -> bool {
     principal.covers_ticket(
         &row.jurisdiction,
         row.lead_unit_id.as_deref(),
-        assist.iter().map(|u| u.id.as_str()),
+        row.assist().iter().map(|u| u.id.as_str()),
     )
 }
 
@@ -72,12 +72,8 @@ impl Service {
         query: TicketQuery,
         now: DateTime<Utc>,
     ) -> Result<TicketPage, ServiceError> {
-        if let Some(j) = &query.jurisdiction
-            && !principal.covers_jurisdiction(j)
-        {
-            return Err(ServiceError::Forbidden(format!(
-                "this token does not cover jurisdiction `{j}`"
-            )));
+        if let Some(j) = &query.jurisdiction {
+            require_jurisdiction(principal, j)?;
         }
         if let Some(status) = &query.status
             && Status::parse(status).is_none()
@@ -135,9 +131,14 @@ impl Service {
     #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
     pub fn trail(&self, principal: &Principal, id: &str) -> Result<TrailView, ServiceError> {
         let row = self.scoped_row(principal, id)?;
+        self.trail_of(row)
+    }
+
+    /// A row's trail, with its hash chain recomputed; the caller has checked the scope.
+    fn trail_of(&self, row: TicketRow) -> Result<TrailView, ServiceError> {
         let offset = offset_of(&row)?;
-        let entries = self.store.trail(id)?;
-        let chain = verify_chain(id, &entries);
+        let entries = self.store.trail(&row.id)?;
+        let chain = verify_chain(&row.id, &entries);
         let ticket = TicketView::from_row(row, Some(&entries))?;
         let entries = entries
             .into_iter()
@@ -184,51 +185,28 @@ impl Service {
         from: &str,
         to: &str,
     ) -> Result<Vec<TrailView>, ServiceError> {
-        if !principal.covers_jurisdiction(jurisdiction) {
-            return Err(ServiceError::Forbidden(format!(
-                "this token does not cover jurisdiction `{jurisdiction}`"
-            )));
-        }
+        require_jurisdiction(principal, jurisdiction)?;
         let offset = self.served_set(jurisdiction)?.manifest().offset;
-        let from = super::assess::period_bound("from", from, offset)?;
-        let to = super::assess::period_bound("to", to, offset)?;
-        if from >= to {
-            return Err(ServiceError::BadQuery {
-                field: "from",
-                message: "must be before `to`".into(),
-            });
-        }
-        let mut trails = Vec::new();
-        let mut after = None;
-        loop {
-            let page = self.store.tickets(&TicketFilter {
-                jurisdiction: Some(jurisdiction.to_owned()),
-                received_since: Some(from.timestamp_micros()),
-                received_before: Some(to.timestamp_micros()),
-                within_units: (principal.role == Role::Unit)
-                    .then(|| principal.units.iter().cloned().collect()),
-                after: after.clone(),
-                limit: MAX_PAGE,
-                ..TicketFilter::default()
-            })?;
-            let done = (page.len() as i64) < MAX_PAGE;
-            after = page.last().map(|r| r.id.clone());
-            for row in page {
-                trails.push(self.trail(principal, &row.id)?);
-            }
-            if trails.len() > MAX_EXPORT {
-                return Err(ServiceError::BadQuery {
-                    field: "to",
-                    message: format!(
-                        "the period holds more than {MAX_EXPORT} tickets: export a shorter one"
-                    ),
-                });
-            }
-            if done {
-                return Ok(trails);
-            }
-        }
+        let period = Period::parse(from, to, offset)?;
+        let scope = TicketFilter {
+            jurisdiction: Some(jurisdiction.to_owned()),
+            within_units: (principal.role == Role::Unit)
+                .then(|| principal.units.iter().cloned().collect()),
+            ..TicketFilter::default()
+        };
+        self.tickets_received(scope, period, MAX_EXPORT)?
+            .into_iter()
+            .map(|row| self.trail_of(row))
+            .collect()
     }
+}
+
+/// What the auditor's page of one ticket shows: its trail, its clocks, and the text of
+/// every rule its set lists.
+pub struct TicketPageData {
+    pub trail: TrailView,
+    pub clocks: Vec<ClockView>,
+    pub rules: std::collections::BTreeMap<String, String>,
 }
 
 /// One clock of a ticket as the auditor's page shows it.
@@ -241,10 +219,26 @@ pub struct ClockView {
 }
 
 impl Service {
-    /// A ticket's clocks (lead and co-units): whether each deadline was met.
-    pub fn clocks(&self, principal: &Principal, id: &str) -> Result<Vec<ClockView>, ServiceError> {
+    /// Everything the auditor's page of a ticket shows, from one scoped read of it.
+    pub fn ticket_page(
+        &self,
+        principal: &Principal,
+        id: &str,
+    ) -> Result<TicketPageData, ServiceError> {
         let row = self.scoped_row(principal, id)?;
-        let offset = offset_of(&row)?;
+        let clocks = self.clocks_of(&row)?;
+        let rules = self.rule_texts(&row.policy_id);
+        Ok(TicketPageData {
+            trail: self.trail_of(row)?,
+            clocks,
+            rules,
+        })
+    }
+
+    /// A ticket's clocks (lead and co-units): whether each deadline was met.
+    fn clocks_of(&self, row: &TicketRow) -> Result<Vec<ClockView>, ServiceError> {
+        let offset = offset_of(row)?;
+        let id = row.id.as_str();
         self.store
             .deadlines(id)?
             .into_iter()
@@ -261,7 +255,7 @@ impl Service {
 
     /// The rule texts a set lists in its `rules.toml` and its parents', by id, to show
     /// beside each `cite`.
-    pub fn rule_texts(&self, policy: &str) -> std::collections::BTreeMap<String, String> {
+    fn rule_texts(&self, policy: &str) -> std::collections::BTreeMap<String, String> {
         let paths = self.registry.paths();
         let mut chain = vec![policy.to_owned()];
         if let Some(set) = self.registry.get(policy) {

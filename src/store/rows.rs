@@ -2,6 +2,7 @@ use diesel::prelude::*;
 
 use super::schema::{deadlines, notifications, policy_versions, tickets, trail_entries};
 use crate::audit::{EntryKind, LedgerEntry, TrailEntry};
+use crate::domain::UnitRef;
 
 /// A ticket as stored. JSON columns hold text; the service layer gives them types.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
@@ -34,6 +35,13 @@ pub struct TicketRow {
     pub updated_at: i64,
     pub revision: i64,
     pub dispatched_at: Option<i64>,
+}
+
+impl TicketRow {
+    /// The co-units as stored (JSON); a list that does not parse counts as none.
+    pub fn assist(&self) -> Vec<UnitRef> {
+        serde_json::from_str(&self.assist_units).unwrap_or_default()
+    }
 }
 
 /// What an action changes on a ticket.

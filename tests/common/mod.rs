@@ -12,6 +12,21 @@ pub fn project_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
+/// Runs the `jiesu` binary in the project folder: exit code, stdout, stderr.
+pub fn jiesu(args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_jiesu"))
+        .args(args)
+        .env_remove("JIESU_CONFIG")
+        .current_dir(project_dir())
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
 /// A scratch `policies/` + `plugins/` tree with the shipped calendar.
 pub struct PolicyTree {
     pub root: tempfile::TempDir,
