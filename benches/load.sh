@@ -1,22 +1,29 @@
 #!/usr/bin/env bash
-# Load test: tickets filed per second over HTTP against a release build with SQLite, with
-# p50/p99 latency and the server's resident memory idle and at peak.
+# Load test over HTTP against a release build with SQLite: filings per second, then actions
+# per second on the filed tickets, each with p50/p99 latency, and the server's resident
+# memory idle and at peak. Loopback only; every run is bounded in time.
 #
-#   bash benches/load.sh                 # 20000 filings, 32 connections
-#   N=50000 C=64 bash benches/load.sh
+#   bash benches/load.sh                       # 20 s of filings, 20 s of actions, 32 connections
+#   SECS=30 C=64 JURISDICTION=hohhot bash benches/load.sh
+#   BIN=/path/to/jiesu bash benches/load.sh    # measure another build (e.g. the previous one)
 #
-# Needs `oha` (cargo install oha --locked); installs it if missing. Loopback only.
+# Needs `wrk` (Debian's package; installed if missing) and curl.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-N=${N:-20000}
+SECS=${SECS:-20}
 C=${C:-32}
+JURISDICTION=${JURISDICTION:-anshan}
+TICKETS=${TICKETS:-2000}
 
-command -v oha >/dev/null || cargo install oha --locked
-cargo build --release --quiet
+command -v wrk >/dev/null || { apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+if [ -z "${BIN:-}" ]; then
+    cargo build --release --quiet
+    BIN=./target/release/jiesu
+fi
 
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-JIESU_LOG=warn ./target/release/jiesu serve --bind 127.0.0.1:0 \
+JIESU_LOG=warn "$BIN" serve --bind 127.0.0.1:0 \
     --database "sqlite://$work/load.db" >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 100); do
@@ -27,12 +34,43 @@ base=$(sed -n 's/^jiesu listening on //p' "$work/out" | head -1)
 [ -n "$base" ] || { cat "$work/err"; exit 1; }
 
 rss() { awk -v k="$1" '$1 == k":" { printf "%.1f MB", $2 / 1024 }' "/proc/$pid/status"; }
-echo "server $base (pid $pid), $(nproc) cores"
+echo "server $base (pid $pid), $(nproc) cores, $JURISDICTION, $C connections, ${SECS}s each"
 echo "idle RSS: $(rss VmRSS)"
 
-body='{"jurisdiction":"anshan","channel":"phone","category":"complaint","topic":"noise","area":"tiedong","content":"夜间施工噪音","requester":{"name":"张三","phone":"13800000000"},"received_at":"2025-09-30T10:00:00+08:00"}'
-oha --no-tui -n "$N" -c "$C" -m POST -T application/json -d "$body" "$base/api/v1/tickets" \
-    | grep -E "Success rate|Total:|Requests/sec|Slowest|Fastest|Average|50.00%|90.00%|99.00%|99.90%|\[2[0-9][0-9]\]|\[[45][0-9][0-9]\]"
+topic=noise
+[ "$JURISDICTION" = hohhot ] && topic=noise
+body="{\"jurisdiction\":\"$JURISDICTION\",\"channel\":\"phone\",\"category\":\"complaint\",\"topic\":\"$topic\",\"content\":\"夜间施工噪音\",\"requester\":{\"name\":\"张三\",\"phone\":\"13800000000\"}}"
+cat >"$work/file.lua" <<LUA
+wrk.method = "POST"
+wrk.body = '$body'
+wrk.headers["Content-Type"] = "application/json"
+LUA
+report() {
+    awk '/Latency Distribution/ {d=1} d && /50%|99%/ {print "  p" $1 " " $2} /Requests\/sec/ {print "  " $0} /Non-2xx/ {print "  " $0}'
+}
+echo "== filings"
+wrk -t2 -c"$C" -d"${SECS}s" --latency -s "$work/file.lua" "$base/api/v1/tickets" | report
+
+# Actions: contacts by the lead on tickets it has signed, each a decision-free event with
+# clocks settled, the same work a unit's progress report costs.
+ids=$(curl -s "$base/api/v1/tickets?limit=500&jurisdiction=$JURISDICTION" | grep -o '"id":"[0-9a-f-]*"' | cut -d'"' -f4 | head -"$TICKETS")
+: >"$work/ids"
+for id in $ids; do
+    curl -s -o /dev/null -XPOST "$base/api/v1/tickets/$id/actions" -H 'Content-Type: application/json' -d '{"action":"sign"}'
+    echo "$id" >>"$work/ids"
+done
+cat >"$work/act.lua" <<'LUA'
+local ids = {}
+for line in io.lines(os.getenv("IDS")) do ids[#ids + 1] = line end
+local i = 0
+request = function()
+    i = i + 1
+    local id = ids[(i % #ids) + 1]
+    return wrk.format("POST", "/api/v1/tickets/" .. id .. "/actions",
+        {["Content-Type"] = "application/json"}, '{"action":"contact"}')
+end
+LUA
+echo "== actions (contact) on $(wc -l <"$work/ids") signed tickets"
+IDS="$work/ids" wrk -t2 -c"$C" -d"${SECS}s" --latency -s "$work/act.lua" "$base" | report
 echo "RSS after load: $(rss VmRSS), peak (VmHWM): $(rss VmHWM)"
-stored=$(curl -s "$base/api/v1/tickets?limit=1" | grep -c '"id"' || true)
 echo "database: $(du -h "$work/load.db" | cut -f1) (+WAL $(du -h "$work/load.db-wal" 2>/dev/null | cut -f1))"

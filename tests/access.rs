@@ -55,7 +55,7 @@ fn start(dir: &std::path::Path) -> Server {
 
 fn complaint(jurisdiction: &str) -> Value {
     json!({"jurisdiction": jurisdiction, "channel": "phone", "category": "complaint",
-           "topic": "noise", "content": "夜间施工噪音", "received_at": "2026-03-02T09:00:00+08:00",
+           "topic": "noise", "content": "夜间施工噪音",
            "requester": {"name": NAME, "phone": PHONE}})
 }
 
@@ -102,7 +102,15 @@ fn roles_scopes_and_privacy() {
     assert_eq!(page["tickets"], json!([]), "{page}");
     let (_, page) = server.get_as("/api/v1/tickets", env.as_deref());
     assert_eq!(page["tickets"].as_array().unwrap().len(), 1, "{page}");
-    let sign = json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"});
+    // A unit acts at the server's time: a backdated `at` is refused for every token but admin.
+    let (status, body) = server.post_as(
+        &format!("/api/v1/tickets/{id}/actions"),
+        &json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"}),
+        env.as_deref(),
+    );
+    assert_eq!(status, 422, "{body}");
+    assert_eq!(body["error"]["code"], "at_out_of_range");
+    let sign = json!({"action": "sign"});
     let (status, body) = server.post_as(
         &format!("/api/v1/tickets/{id}/actions"),
         &sign,
@@ -159,8 +167,17 @@ fn roles_scopes_and_privacy() {
     );
     assert_eq!(status, 200);
     assert!(!csv.contains(NAME) && !csv.contains(PHONE), "{csv}");
+    let day = |offset: i64| {
+        (chrono::Utc::now() + chrono::Duration::days(offset))
+            .format("%Y-%m-%d")
+            .to_string()
+    };
     let (status, _, lines) = server.get_text(
-        "/api/v1/exports/trails?jurisdiction=anshan&from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+        &format!(
+            "/api/v1/exports/trails?jurisdiction=anshan&from={}&to={}",
+            day(-1),
+            day(2)
+        ),
         as_("auditor").as_deref(),
     );
     assert_eq!(status, 200);
@@ -186,7 +203,8 @@ fn roles_scopes_and_privacy() {
         as_("auditor").as_deref(),
     );
     assert_eq!(status, 403);
-    let contact = json!({"action": "contact", "at": "2026-03-02T11:00:00+08:00"});
+    let contact = json!({"action": "contact"});
+    let supervise = json!({"action": "supervise", "reason": "当事人对反馈结果提出合理质疑"});
     let (status, body) = server.post_as(
         &format!("/api/v1/tickets/{id}/actions"),
         &contact,
@@ -199,12 +217,11 @@ fn roles_scopes_and_privacy() {
         as_("auditor").as_deref(),
     );
     assert_eq!(status, 403);
-    // The bootstrap admin sweeps: two reminders, then the escalation (AS-5).
-    for now in [
-        "2026-03-30T10:00:00+08:00",
-        "2026-03-31T10:00:00+08:00",
-        "2026-04-01T10:00:00+08:00",
-    ] {
+    // The bootstrap admin sweeps past the 20 working days: two reminders, then the
+    // escalation (AS-5).
+    let past = chrono::Utc::now() + chrono::Duration::days(45);
+    for days in [0, 4, 8] {
+        let now = (past + chrono::Duration::days(days)).to_rfc3339();
         let (status, body) = server.post_as(
             "/api/v1/admin/sweep",
             &json!({"now": now}),
@@ -218,9 +235,20 @@ fn roles_scopes_and_privacy() {
         as_("supervisor").as_deref(),
     );
     assert_eq!(
-        status, 200,
-        "after the escalation the supervisor acts: {body}"
+        status, 403,
+        "a supervisor acts for the centre, not the unit: {body}"
     );
+    assert_eq!(body["error"]["code"], "not_your_part");
+    let (status, body) = server.post_as(
+        &format!("/api/v1/tickets/{id}/actions"),
+        &supervise,
+        as_("supervisor").as_deref(),
+    );
+    assert_eq!(
+        status, 200,
+        "after the escalation the supervisor supervises: {body}"
+    );
+    assert_eq!(body["cite"], json!(["AS-5"]));
     let (status, outbox) = server.get_as("/api/v1/notifications", as_("hohhot-auditor").as_deref());
     assert_eq!(status, 200);
     assert_eq!(

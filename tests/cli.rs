@@ -112,11 +112,11 @@ fn check_fails_on_a_failing_golden_test_and_on_untested_rules() {
     );
 
     let tree = PolicyTree::shipped();
-    std::fs::remove_file(tree.policies().join("anshan/tests/AS-3.toml")).unwrap();
+    std::fs::remove_file(tree.policies().join("anshan/tests/AS-4.toml")).unwrap();
     let (code, stdout, _) = check(&tree);
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains("rule `AS-3` has no golden test"),
+        stdout.contains("rule `AS-4` has no golden test"),
         "{stdout}"
     );
 }

@@ -50,7 +50,8 @@ fn an_extension_is_allowed_only_two_working_days_ahead() {
     sign(&server, &id);
 
     let late = json!({"action": "request_extension", "at": "2026-03-27T10:00:00+08:00",
-                      "reason": "需第三方检测", "evidence": ["application_form"], "working_days": 10});
+                      "reason": "需第三方检测", "evidence": ["application_form"],
+                      "signatures": ["main_leader"], "working_days": 10});
     let (status, denied) = act(&server, &id, late);
     assert_eq!(status, 200, "{denied}");
     assert_eq!(denied["outcome"], "denied");
@@ -68,7 +69,8 @@ fn an_extension_is_allowed_only_two_working_days_ahead() {
     );
 
     let early = json!({"action": "request_extension", "at": "2026-03-25T10:00:00+08:00",
-                       "reason": "需第三方检测", "evidence": ["application_form"], "working_days": 10});
+                       "reason": "需第三方检测", "evidence": ["application_form"],
+                       "signatures": ["main_leader"], "working_days": 10});
     let (_, allowed) = act(&server, &id, early);
     assert_eq!(allowed["outcome"], "allowed", "{allowed}");
     assert_eq!(allowed["cite"], json!(["AS-2.2"]));
@@ -103,7 +105,8 @@ fn overdue_tickets_are_reminded_twice_then_escalated_exactly_once() {
     assert_eq!(first[0]["clock"], "resolve");
     assert_eq!(
         first[0]["actions"],
-        json!([{"kind": "remind", "to": {"id": "as-environment", "name": "市环保局"}, "cite": ["AS-5"]}])
+        json!([{"kind": "remind", "to": {"id": "as-environment", "name": "市环保局"}, "cite": ["AS-5"]},
+               {"kind": "notify", "to": {"id": "as-environment", "name": "市环保局"}, "channel": "bulletin", "cite": ["AS-5"]}])
     );
     assert!(
         sweep(&server, "2026-03-30T10:00:00+08:00").is_empty(),
@@ -123,7 +126,7 @@ fn overdue_tickets_are_reminded_twice_then_escalated_exactly_once() {
         .iter()
         .map(|a| a["kind"].as_str().unwrap())
         .collect();
-    assert_eq!(kinds, ["escalate", "notify"]);
+    assert_eq!(kinds, ["escalate"]);
     assert_eq!(third[0]["actions"][0]["to"]["name"], "市民诉求督办中心");
     assert!(
         sweep(&server, "2026-05-01T10:00:00+08:00").is_empty(),
@@ -146,9 +149,9 @@ fn overdue_tickets_are_reminded_twice_then_escalated_exactly_once() {
         fired,
         [
             ("remind", "as-environment"),
+            ("notify", "as-environment"),
             ("remind", "as-environment"),
             ("escalate", "as-supervision-centre"),
-            ("notify", "-")
         ]
     );
     let after = outbox["next_after"].as_i64().unwrap();
@@ -181,7 +184,18 @@ fn resolve_then_a_satisfied_revisit_closes_the_ticket() {
     assert_eq!(early["error"]["code"], "action_not_allowed");
     assert_eq!(
         early["error"]["details"]["allowed"],
-        json!(["sign", "return"])
+        json!([
+            "sign",
+            "contact",
+            "intervene",
+            "feedback",
+            "plan",
+            "report_progress",
+            "return",
+            "request_extension",
+            "dispatch",
+            "supervise"
+        ])
     );
 
     sign(&server, &id);
@@ -252,7 +266,7 @@ fn an_unsatisfied_revisit_reopens_for_on_site_verification_with_a_new_limit() {
 }
 
 #[test]
-fn a_return_goes_back_to_the_hotline_office_and_restarts_the_clock() {
+fn a_return_goes_back_to_the_hotline_office_which_assigns_it_and_the_clock_restarts() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(&dir.path().join("j.db"));
     let id = file(&server, "2026-03-02T09:00:00+08:00");
@@ -261,14 +275,38 @@ fn a_return_goes_back_to_the_hotline_office_and_restarts_the_clock() {
     let (_, returned) = act(
         &server,
         &id,
-        json!({"action": "return", "at": "2026-03-02T11:00:00+08:00", "reason": "属交通噪音"}),
+        json!({"action": "return", "at": "2026-03-02T11:00:00+08:00", "reason": "属交通噪音",
+               "basis": "机动车噪音由公安交管部门管理"}),
     );
     assert_eq!(returned["outcome"], "allowed", "{returned}");
-    assert_eq!(returned["ticket"]["status"], "dispatched");
-    assert_eq!(returned["ticket"]["lead_unit"]["id"], "as-hotline-office");
+    assert_eq!(returned["ticket"]["status"], "returned");
+    assert_eq!(returned["ticket"]["lead_unit"], Value::Null);
     assert_eq!(
-        returned["ticket"]["deadlines"]["resolve"],
-        "2026-03-30T11:00:00+08:00"
+        returned["ticket"]["deadlines"],
+        json!({}),
+        "nobody's clock runs"
+    );
+    // While the office holds it nobody is chased, the office included.
+    assert!(sweep(&server, "2026-04-30T10:00:00+08:00").is_empty());
+    let (status, refused) = act(
+        &server,
+        &id,
+        json!({"action": "sign", "unit": "as-environment"}),
+    );
+    assert_eq!(status, 409, "{refused}");
+    let (_, assigned) = act(
+        &server,
+        &id,
+        json!({"action": "dispatch", "at": "2026-03-03T11:00:00+08:00", "lead": "as-enforcement",
+               "reason": "属城市综合治理"}),
+    );
+    assert_eq!(assigned["outcome"], "allowed", "{assigned}");
+    assert_eq!(assigned["cite"], json!(["AS-2.3"]));
+    assert_eq!(assigned["ticket"]["status"], "dispatched");
+    assert_eq!(assigned["ticket"]["lead_unit"]["id"], "as-enforcement");
+    assert_eq!(
+        assigned["ticket"]["deadlines"]["resolve"], "2026-03-31T11:00:00+08:00",
+        "20 working days from the office's dispatch"
     );
     let fired = sweep(&server, "2026-03-30T10:00:00+08:00");
     assert!(
@@ -362,7 +400,7 @@ fn two_servers_sweeping_one_database_fire_every_action_exactly_once() {
     }
     assert_eq!(per_ticket.len(), tickets.len());
     for kinds in per_ticket.values() {
-        assert_eq!(kinds, &["remind", "remind", "escalate", "notify"]);
+        assert_eq!(kinds, &["remind", "notify", "remind", "escalate"]);
     }
 }
 

@@ -228,7 +228,7 @@ fn hohhot_dispatch_redirects_extension_revisit_and_escalation() {
         "2026-03-20T10:00:00+08:00"
     );
 
-    // HH-36: past the extended limit, a reminder, then the management department.
+    // HH-36: past the extended limit, a reminder, then (no reason given) its 主管部门.
     let first = sweep(&server, "2026-03-20T11:00:00+08:00");
     assert_eq!(
         fired_for(&first, id),
@@ -238,7 +238,7 @@ fn hohhot_dispatch_redirects_extension_revisit_and_escalation() {
     assert_eq!(
         fired_for(&second, id),
         [
-            ("escalate".to_owned(), "hh-centre".to_owned()),
+            ("escalate".to_owned(), "hh-government".to_owned()),
             ("notify".to_owned(), "hh-hrss".to_owned())
         ]
     );
@@ -277,7 +277,8 @@ fn wushen_police_signing_termination_hang_and_the_escalation_ladder() {
     let server = Server::start(&dir.path().join("j.db"));
     let monday = "2026-03-02T09:00:00+08:00";
 
-    // WS-3.1 → the area's station; WS-4.1, WS-4.2, WS-137 deadlines.
+    // WS-3.1 → the area's station; WS-4.1: at first only the office owes a clock, signing
+    // within 24 hours; the station's clocks start when the office dispatches (WS-4.2).
     let report = file(
         &server,
         &with(
@@ -288,13 +289,39 @@ fn wushen_police_signing_termination_hang_and_the_escalation_ladder() {
     );
     assert_eq!(report["lead_unit"]["id"], "ws-station-tuke");
     assert_eq!(report["lead_unit"]["name"], "图克派出所");
+    assert_eq!(report["deadlines"], json!({}), "{report}");
     assert_eq!(
-        report["deadlines"],
-        json!({"sign": "2026-03-03T09:00:00+08:00", "intervene": "2026-03-02T11:00:00+08:00",
-               "first_feedback": "2026-03-03T09:00:00+08:00",
-               "resolve": "2026-03-05T09:00:00+08:00"})
+        report["clocks"],
+        json!([{"name": "sign", "unit": {"id": "ws-office", "name": "旗公安局接诉即办领导小组办公室"},
+                "due": "2026-03-03T09:00:00+08:00", "state": "open", "met_at": null, "rounds": 0,
+                "met_by": ["sign", "dispatch"], "cite": ["WS-4.1"]}])
     );
     let id = report["id"].as_str().unwrap();
+    let dispatched = act(
+        &server,
+        id,
+        json!({"action": "dispatch", "unit": "ws-office", "lead": "ws-station-tuke",
+               "at": "2026-03-02T10:00:00+08:00"}),
+    );
+    assert_eq!(dispatched["outcome"], "allowed", "{dispatched}");
+    assert_eq!(dispatched["cite"], json!(["WS-3.1", "WS-4.1"]));
+    assert_eq!(
+        dispatched["ticket"]["deadlines"],
+        json!({"intervene": "2026-03-02T12:00:00+08:00",
+               "first_feedback": "2026-03-03T10:00:00+08:00",
+               "resolve": "2026-03-05T10:00:00+08:00"})
+    );
+    let office = dispatched["ticket"]["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["unit"]["id"] == "ws-office")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        office["state"], "met",
+        "the dispatch is the office's signing: {office}"
+    );
 
     // WS-3.1: a wage dispute is not the bureau's — answered, not dispatched.
     let wages = file(
@@ -307,7 +334,7 @@ fn wushen_police_signing_termination_hang_and_the_escalation_ladder() {
     act(
         &server,
         id,
-        json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"}),
+        json!({"action": "sign", "at": "2026-03-02T10:10:00+08:00"}),
     );
     act(
         &server,
@@ -319,22 +346,22 @@ fn wushen_police_signing_termination_hang_and_the_escalation_ladder() {
         id,
         json!({"action": "feedback", "at": "2026-03-02T16:00:00+08:00"}),
     );
-    let warn = sweep(&server, "2026-03-04T09:30:00+08:00");
+    let warn = sweep(&server, "2026-03-04T10:30:00+08:00");
     assert_eq!(
         fired_for(&warn, id),
         [("remind".to_owned(), "ws-station-tuke".to_owned())]
     );
-    let urged = sweep(&server, "2026-03-05T10:00:00+08:00");
+    let urged = sweep(&server, "2026-03-05T11:00:00+08:00");
     assert_eq!(
         fired_for(&urged, id),
         [("remind".to_owned(), "ws-station-tuke".to_owned())]
     );
-    let referred = sweep(&server, "2026-03-06T10:30:00+08:00");
+    let referred = sweep(&server, "2026-03-06T11:30:00+08:00");
     assert_eq!(
         fired_for(&referred, id),
         [("refer".to_owned(), "ws-inspection".to_owned())]
     );
-    let escalated = sweep(&server, "2026-03-07T11:00:00+08:00");
+    let escalated = sweep(&server, "2026-03-07T12:00:00+08:00");
     assert_eq!(
         fired_for(&escalated, id),
         [("escalate".to_owned(), "ws-deputy".to_owned())]
@@ -372,11 +399,42 @@ fn wushen_police_signing_termination_hang_and_the_escalation_ladder() {
         ),
     );
     let cid = complex["id"].as_str().unwrap();
-    assert_eq!(complex["deadlines"]["plan"], "2026-03-09T09:00:00+08:00");
+    let dispatched = act(
+        &server,
+        cid,
+        json!({"action": "dispatch", "unit": "ws-office", "lead": "ws-security",
+               "at": "2026-03-02T09:30:00+08:00"}),
+    );
+    assert_eq!(
+        dispatched["ticket"]["deadlines"]["plan"],
+        "2026-03-09T09:30:00+08:00"
+    );
     act(
         &server,
         cid,
         json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"}),
+    );
+    // WS-137: the plan, handed in on time, meets the plan clock (the host ties no action
+    // to it: the policy names `plan`).
+    let planned = act(
+        &server,
+        cid,
+        json!({"action": "plan", "at": "2026-03-06T10:00:00+08:00", "plan": "联合治安大队分步处置"}),
+    );
+    let plan = planned["ticket"]["clocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "plan")
+        .unwrap()
+        .clone();
+    assert_eq!(plan["state"], "met", "{plan}");
+    assert_eq!(plan["met_at"], "2026-03-06T10:00:00+08:00");
+    assert!(
+        sweep(&server, "2026-03-10T10:00:00+08:00")
+            .iter()
+            .all(|f| f["clock"] != "plan"),
+        "a met plan clock is never chased"
     );
     let hang = act(
         &server,

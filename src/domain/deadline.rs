@@ -16,6 +16,18 @@ pub enum DeadlineName {
 }
 
 impl DeadlineName {
+    pub const ALL: &'static [DeadlineName] = &[
+        Self::Sign,
+        Self::FirstContact,
+        Self::Intervene,
+        Self::FirstFeedback,
+        Self::Plan,
+        Self::Resolve,
+        Self::ReturnBy,
+        Self::Reverify,
+        Self::ReportAfterDone,
+    ];
+
     pub fn parse(name: &str) -> Option<Self> {
         serde_json::from_value(serde_json::Value::String(name.to_owned())).ok()
     }

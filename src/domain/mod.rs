@@ -2,6 +2,7 @@
 
 mod access;
 mod action;
+mod clock;
 mod deadline;
 mod request;
 mod ticket;
@@ -11,15 +12,16 @@ mod vocabulary;
 
 pub use access::{Capability, Principal, Role, mask_name, mask_phone, role_may};
 pub use action::{
-    ALLOWED, Action, RevisitOutcome, allowed_actions, is_allowed, status_after,
-    status_after_revisit,
+    Action, PARTS, Part, RevisitOutcome, allowed_actions, is_allowed, part_actions, part_for,
+    status_after, status_after_revisit,
 };
+pub use clock::{Clock, ClockState, Settlement, settle, stop_for_new_round};
 pub use deadline::DeadlineName;
 pub use request::{
-    ActionRequest, EXTENSION_CRITERIA, Evidence, Reply, Resolution, Satisfaction, Signatory,
-    TERMINATION_CRITERIA,
+    ActionRequest, Consent, EXTENSION_CRITERIA, Evidence, Onsite, Reply, Resolution, Satisfaction,
+    Signatory, TERMINATION_CRITERIA,
 };
-pub use ticket::{NewTicket, Rejection, Requester, Status};
+pub use ticket::{NewTicket, Rejection, Requester, Status, StatutoryLimit};
 pub use time::{format_instant, from_micros, to_micros};
 pub use unit::{Unit, UnitLevel, UnitRef};
 pub use vocabulary::{Category, Channel, Flag, Redirect, RouteMode, STANDARD_TOPICS};

@@ -29,6 +29,35 @@ pub enum Signatory {
     MainLeader,
 }
 
+/// What the requester agreed to (HH-23 志愿服务 with 诉求人同意; WS-4.6 告知; WS-4.7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consent {
+    /// To hand the matter to a volunteer organisation (HH-23).
+    VolunteerHandover,
+    /// To a longer handling time (HH-19, WS-4.6).
+    Extension,
+    /// To ending the handling (WS-4.7).
+    Termination,
+    /// To an on-site visit (WS-4.3 三上门, PY-20).
+    OnsiteVisit,
+}
+
+/// The on-site elements of a re-verification (PY-20: 现场核实的需提供现场照片、人员、时间).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Onsite {
+    /// How many on-site photos are attached.
+    #[serde(default)]
+    pub photos: u32,
+    /// Who went.
+    #[serde(default)]
+    pub staff: Vec<String>,
+    /// When they were there.
+    #[serde(default)]
+    pub at: Option<DateTime<FixedOffset>>,
+}
+
 /// The eight extension criteria of WS-4.6.
 pub const EXTENSION_CRITERIA: &[&str] = &[
     "no_legal_basis",
@@ -125,6 +154,30 @@ pub struct ActionRequest {
     /// The requester was told (WS-4.6: 告知反映人; HH-19: 向诉求人说明理由).
     #[serde(default)]
     pub requester_informed: Option<bool>,
+    /// The application bears the unit's stamp (PY-17: 加盖公章).
+    #[serde(default)]
+    pub stamp: Option<bool>,
+    /// Whether the request itself is reasonable (WS-3.2 诉求不合理, AS-4 无理诉求).
+    #[serde(default)]
+    pub request_reasonable: Option<bool>,
+    /// On-site elements of a re-verification (PY-20).
+    #[serde(default)]
+    pub onsite: Option<Onsite>,
+    /// What the requester agreed to.
+    #[serde(default)]
+    pub consent: Vec<Consent>,
+    /// A handling plan (`plan`; WS-137: 7日内制定办理方案).
+    #[serde(default)]
+    pub plan: Option<String>,
+    /// What has been done so far (`report_progress`; HH-17 报告阶段性工作情况).
+    #[serde(default)]
+    pub progress: Option<String>,
+    /// The unit the centre assigns as lead (`dispatch`).
+    #[serde(default)]
+    pub lead: Option<String>,
+    /// The co-units the centre assigns (`dispatch`).
+    #[serde(default)]
+    pub assist: Vec<String>,
 }
 
 impl ActionRequest {

@@ -20,6 +20,19 @@ pub struct NewTicket {
     pub requester: Option<Requester>,
     #[serde(default)]
     pub received_at: Option<DateTime<FixedOffset>>,
+    /// A limit a law sets for this matter (HH-16(4), PY-9(3)): it wins over the policy's own.
+    #[serde(default)]
+    pub statutory_limit: Option<StatutoryLimit>,
+}
+
+/// A statutory time limit: a number of working days, or a fixed instant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatutoryLimit {
+    #[serde(default)]
+    pub working_days: Option<i64>,
+    #[serde(default)]
+    pub until: Option<DateTime<FixedOffset>>,
 }
 
 /// The person who called. Never handed to policy scripts (IM-15: confidentiality).
@@ -42,6 +55,9 @@ pub enum Status {
     InProgress,
     Resolved,
     Reopened,
+    /// Returned by its unit and back with the centre, which assigns it again (AS-2.3,
+    /// HH-15(4), PY-7, PY-ops-7.4).
+    Returned,
     Closed,
     Terminated,
 }
@@ -55,6 +71,7 @@ impl Status {
         Status::InProgress,
         Status::Resolved,
         Status::Reopened,
+        Status::Returned,
         Status::Closed,
         Status::Terminated,
     ];
@@ -68,6 +85,7 @@ impl Status {
             Self::InProgress => "in_progress",
             Self::Resolved => "resolved",
             Self::Reopened => "reopened",
+            Self::Returned => "returned",
             Self::Closed => "closed",
             Self::Terminated => "terminated",
         }

@@ -148,6 +148,8 @@ flags! {
     MediaExposed => "media_exposed",
     RepeatedUnsolved => "repeated_unsolved",
     Harassment => "harassment",
+    // 重点问题件 (AS-4): a key matter the centre marks for on-site verification.
+    KeyMatter => "key_matter",
     // The requester agreed to volunteers taking the matter on (HH-23).
     VolunteerConsent => "volunteer_consent",
 }

@@ -165,6 +165,14 @@ impl From<ServiceError> for ApiError {
                 status, allowed, ..
             } => Self::new(StatusCode::CONFLICT, "action_not_allowed", message)
                 .with_details(json!({"status": status, "allowed": allowed})),
+            ServiceError::NotYourPart {
+                parts, may, acting, ..
+            } => Self::new(StatusCode::FORBIDDEN, "not_your_part", message)
+                .with_details(json!({"unit": acting, "parts": parts, "may": may})),
+            ServiceError::AtOutOfRange { field, now, .. } => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, "at_out_of_range", message)
+                    .with_details(json!({"field": field, "server_time": now}))
+            }
             ServiceError::NoRule { hook, .. } => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, "no_rule", message)
                     .with_details(json!({"hook": hook}))

@@ -118,17 +118,21 @@ fn object_body(body: web::Json<Value>) -> Result<Value, ApiError> {
 pub async fn act(
     caller: Caller,
     state: web::Data<AppState>,
+    req: HttpRequest,
     id: web::Path<String>,
     body: web::Json<Value>,
 ) -> Result<HttpResponse, ApiError> {
     let principal = caller.require(Capability::Act)?.clone();
+    let key = idempotency_key(&req)?;
     let request: ActionRequest =
         serde_path_to_error::deserialize(object_body(body)?).map_err(ApiError::invalid_field)?;
     let who = principal.clone();
     let outcome = state
-        .run(move |service| service.apply_action(&who, &id, request, Utc::now()))
+        .run(move |service| service.apply_action(&who, &id, request, key.as_deref(), Utc::now()))
         .await?;
-    respond(&principal, HttpResponse::Ok(), outcome)
+    let mut response = HttpResponse::Ok();
+    response.insert_header(("Idempotent-Replayed", outcome.replayed.to_string()));
+    respond(&principal, response, outcome)
 }
 
 /// `POST /api/v1/tickets/{id}/trail/{seq}/replay`

@@ -169,6 +169,7 @@ const STATE_FIELDS: &[&str] = &[
     "assist",
     "mode",
     "deadlines",
+    "clocks",
     "missed",
     "dispatched_at",
     "actions",

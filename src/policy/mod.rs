@@ -16,7 +16,10 @@ mod rules;
 mod set;
 mod watcher;
 
-pub use contract::{AcceptOutcome, Decision, Hook, RouteDecision, TimeLimits, policy_ticket};
+pub use contract::{
+    AcceptOutcome, ActionKind, ClockMove, ClockSpec, Decision, Hook, Overdue, PolicyAction, Review,
+    RouteDecision, TimeLimits, Verdict, policy_ticket,
+};
 pub use convert::{to_dynamic, to_json};
 pub use error::{DecisionError, PolicyError, SourceLocation};
 pub use golden::{

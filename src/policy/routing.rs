@@ -75,6 +75,7 @@ impl RoutingReport {
 
 fn ticket(set: &CompiledSet, received: DateTime<FixedOffset>, case: &Case) -> Value {
     let filed = NewTicket {
+        statutory_limit: None,
         jurisdiction: set.id().to_owned(),
         channel: Channel::Phone,
         category: case.category,

@@ -9,7 +9,7 @@ use rhai::{AST, CallFnOptions, Dynamic, EvalAltResult, Position, Scope};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::contract::{Decision, Hook, outcome_of, trace_of};
+use super::contract::{Decision, Hook, actions_of, trace_of, verdict_of};
 use super::convert::{to_dynamic, to_json};
 use super::engine::{SetContext, sandboxed_engine, with_runtime};
 use super::error::{DecisionError, PolicyError, SourceLocation};
@@ -539,7 +539,10 @@ impl CompiledSet {
         let mut provisional = false;
         let output = to_json(&returned, "", &mut provisional).map_err(invalid)?;
         let (cite, notes) = trace_of(&output).map_err(invalid)?;
-        let outcome = outcome_of(hook, &output).map_err(invalid)?;
+        let verdict = verdict_of(hook, &output).map_err(invalid)?;
+        let actions = actions_of(&output).map_err(invalid)?;
+        self.check_units(&verdict, &actions).map_err(invalid)?;
+        let outcome = verdict.outcome(&output);
         let input = Value::Object(
             hook.params()
                 .iter()
@@ -560,7 +563,49 @@ impl CompiledSet {
             notes,
             provisional,
             duration,
+            verdict,
+            actions,
         })
+    }
+
+    /// Every unit a decision names must be declared: a typo is the script's defect, found
+    /// where it was made rather than when a row names a unit nobody knows.
+    fn check_units(
+        &self,
+        verdict: &super::contract::Verdict,
+        actions: &[super::contract::PolicyAction],
+    ) -> Result<(), String> {
+        use super::contract::Verdict;
+        let known = |id: &str, path: &str| {
+            if self.unit(id).is_some() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "`{path}`: unit `{id}` is not declared in policy.toml"
+                ))
+            }
+        };
+        for (i, action) in actions.iter().enumerate() {
+            if let Some(to) = &action.to {
+                known(to, &format!("actions[{i}].to"))?;
+            }
+        }
+        match verdict {
+            Verdict::TimeLimits(limits) => {
+                for clock in &limits.clocks {
+                    if let Some(unit) = &clock.unit {
+                        known(unit, &format!("deadlines.{}.unit", clock.name.as_str()))?;
+                    }
+                }
+            }
+            Verdict::Review(review) => {
+                for unit in review.to.iter().chain(&review.lead).chain(&review.assist) {
+                    known(unit, "review")?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
     }
 }
 

@@ -1,28 +1,32 @@
 //! A unit or the centre acts on a ticket: the status machine says whether the action may
-//! happen now, the policy's review hook whether it is allowed, and one transaction records
-//! the event, the decision and the new state.
+//! happen now, the parts table whether this caller may take it, the policy's review hook
+//! whether it is allowed, and one transaction records the event, the decisions, the clocks
+//! they settle or move and the accountability they fire.
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
 use super::clocks::{
-    CANCELLED, MET, MISSED, OPEN, WARNED, action_history, clock_rows, lead_deadlines_json,
-    policy_view,
+    action_history, declared_clocks, lead_deadlines_json, policy_view, resolve_due,
 };
 use super::filing::{decision_entry, invalid_output, unit_ref};
+use super::outbox::fired_by_all;
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry};
 use crate::domain::{
-    Action, ActionRequest, DeadlineName, Principal, RevisitOutcome, Role, Status, UnitRef,
-    allowed_actions, format_instant, is_allowed, status_after, status_after_revisit, to_micros,
+    Action, ActionRequest, Clock, Part, Principal, RevisitOutcome, Role, Settlement, Status,
+    UnitLevel, UnitRef, allowed_actions, format_instant, is_allowed, part_actions, part_for,
+    settle, status_after, status_after_revisit, stop_for_new_round, to_micros,
 };
-use crate::policy::{CompiledSet, Decision, Hook};
-use crate::store::{DeadlineRow, Guard, StoreError, TicketRow, TicketUpdate, TicketWrite};
+use crate::policy::{CompiledSet, Decision, Hook, Review, Verdict};
+use crate::store::{Guard, StoreError, TicketRow, TicketUpdate, TicketWrite};
 
 /// A write decided on a stale read is decided again, this many times at most.
 const MAX_ATTEMPTS: usize = 5;
-const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
+/// How far a caller's `at` may be from the server's clock before it is a backfill.
+pub(super) const AT_TOLERANCE: Duration = Duration::minutes(5);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionOutcome {
@@ -30,6 +34,9 @@ pub struct ActionOutcome {
     pub reasons: Vec<String>,
     pub cite: Vec<String>,
     pub ticket: TicketView,
+    /// Answered from an earlier request with the same Idempotency-Key.
+    #[serde(skip)]
+    pub replayed: bool,
 }
 
 fn review_hook(action: Action) -> Option<Hook> {
@@ -39,65 +46,26 @@ fn review_hook(action: Action) -> Option<Hook> {
         Action::RequestTermination => Some(Hook::ReviewTermination),
         Action::Resolve => Some(Hook::ReviewClosure),
         Action::Revisit => Some(Hook::OnRevisit),
-        Action::Sign | Action::Contact | Action::Intervene | Action::Feedback => None,
+        Action::Dispatch => Some(Hook::ReviewDispatch),
+        Action::Appeal => Some(Hook::ReviewAppeal),
+        Action::Supervise => Some(Hook::OnSupervise),
+        Action::Sign
+        | Action::Contact
+        | Action::Intervene
+        | Action::Feedback
+        | Action::Plan
+        | Action::ReportProgress
+        | Action::Reverify => None,
     }
 }
 
-/// What a review hook decided.
-struct Verdict {
-    allowed: bool,
-    reasons: Vec<String>,
-    revisit: Option<RevisitOutcome>,
+/// Hooks a set may leave out: then the centre's own choice stands.
+fn hook_optional(action: Action) -> bool {
+    action == Action::Dispatch
 }
 
-fn verdict(hook: Hook, output: &Value) -> Result<Verdict, String> {
-    let outcome = output
-        .get("outcome")
-        .and_then(Value::as_str)
-        .ok_or("`outcome` is required")?;
-    let reasons = match (output.get("reasons"), output.get("reason")) {
-        (Some(list), _) => serde_json::from_value(list.clone())
-            .map_err(|_| "`reasons` must be a list of text".to_owned())?,
-        (None, Some(Value::String(one))) => vec![one.clone()],
-        _ => vec![],
-    };
-    if hook == Hook::OnRevisit {
-        let revisit: RevisitOutcome = serde_json::from_value(json!(outcome)).map_err(|_| {
-            format!("`outcome` `{outcome}` must be close, reopen, reverify or supervise")
-        })?;
-        return Ok(Verdict {
-            allowed: true,
-            reasons,
-            revisit: Some(revisit),
-        });
-    }
-    let allowed = match outcome {
-        "allowed" => true,
-        "denied" => false,
-        other => return Err(format!("`outcome` `{other}` must be allowed or denied")),
-    };
-    Ok(Verdict {
-        allowed,
-        reasons,
-        revisit: None,
-    })
-}
-
-fn instant_field(output: &Value, key: &str) -> Result<DateTime<FixedOffset>, String> {
-    output
-        .get(key)
-        .and_then(Value::as_str)
-        .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .ok_or_else(|| format!("an allowed decision must give `{key}` as an instant"))
-}
-
-fn validate(request: &ActionRequest, now: DateTime<Utc>) -> Result<(), ServiceError> {
+fn validate(request: &ActionRequest) -> Result<(), ServiceError> {
     let invalid = |field, message: String| Err(ServiceError::Invalid { field, message });
-    if let Some(at) = request.at
-        && at > now + FUTURE_TOLERANCE
-    {
-        return invalid("at", format!("{} is in the future", format_instant(at)));
-    }
     match request.criteria_vocabulary() {
         Some(known) => {
             if let Some(bad) = request
@@ -124,44 +92,163 @@ fn validate(request: &ActionRequest, now: DateTime<Utc>) -> Result<(), ServiceEr
     {
         return invalid("working_days", "must be between 1 and 3660".into());
     }
+    if request.action == Action::Dispatch && request.lead.is_none() {
+        return invalid("lead", "is required: the unit the centre assigns".into());
+    }
     Ok(())
 }
 
-/// The unit a unit token acts as: the one it names, or its only one; it must be the
-/// token's and on the ticket (lead or co-unit).
-fn acting_unit(
+/// The time an action counts at: the server's clock, or for an admin's backfill the time
+/// it sends (the server's own is kept beside it).
+pub(super) fn time_of_record(
+    principal: &Principal,
+    claimed: Option<DateTime<FixedOffset>>,
+    field: &'static str,
+    tolerance: Duration,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ServiceError> {
+    let Some(claimed) = claimed else {
+        return Ok(now);
+    };
+    let claimed = claimed.with_timezone(&Utc);
+    if (claimed - now).abs() <= tolerance || principal.role == Role::Admin {
+        return Ok(claimed);
+    }
+    Err(ServiceError::AtOutOfRange {
+        field,
+        claimed: claimed.to_rfc3339(),
+        now: now.to_rfc3339(),
+        tolerance: format!("{} minutes", tolerance.num_minutes()),
+    })
+}
+
+/// Who acts: the unit (if any) and every part it plays on this ticket.
+struct Actor {
+    unit: Option<String>,
+    parts: Vec<Part>,
+}
+
+impl Actor {
+    fn describe(&self) -> String {
+        self.unit.clone().unwrap_or_else(|| "the centre".into())
+    }
+}
+
+/// The parts a unit plays on a ticket.
+fn parts_of(unit: &str, row: &TicketRow, clocks: &[Clock], set: &CompiledSet) -> Vec<Part> {
+    let mut parts = Vec::new();
+    if row.lead_unit_id.as_deref() == Some(unit) {
+        parts.push(Part::Lead);
+    }
+    if row.assist().iter().any(|u| u.id == unit) {
+        parts.push(Part::CoUnit);
+    }
+    if parts.is_empty() && clocks.iter().any(|c| c.unit == unit) {
+        parts.push(Part::ClockOwner);
+    }
+    if set.unit(unit).is_some_and(|u| u.level == UnitLevel::Centre) {
+        parts.push(Part::Centre);
+    }
+    parts
+}
+
+fn is_centre_action(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Dispatch | Action::Supervise | Action::Revisit
+    )
+}
+
+fn actor(
     principal: &Principal,
     row: &TicketRow,
-    named: Option<String>,
-) -> Result<String, ServiceError> {
-    let unit = match named {
-        Some(unit) => unit,
-        None if principal.units.len() == 1 => {
-            principal.units.iter().next().cloned().unwrap_or_default()
+    clocks: &[Clock],
+    set: &CompiledSet,
+    request: &ActionRequest,
+) -> Result<Actor, ServiceError> {
+    match principal.role {
+        Role::Unit => {
+            let unit = match &request.unit {
+                Some(unit) => unit.clone(),
+                None if principal.units.len() == 1 => {
+                    principal.units.iter().next().cloned().unwrap_or_default()
+                }
+                None => {
+                    return Err(ServiceError::Invalid {
+                        field: "unit",
+                        message: "is required: this token acts for several units".into(),
+                    });
+                }
+            };
+            let parts = parts_of(&unit, row, clocks, set);
+            if !principal.units.contains(&unit) || parts.is_empty() {
+                return Err(ServiceError::Forbidden(format!(
+                    "unit `{unit}` is not this token's, or has no part on this ticket"
+                )));
+            }
+            Ok(Actor {
+                unit: Some(unit),
+                parts,
+            })
         }
-        None => {
-            return Err(ServiceError::Invalid {
-                field: "unit",
-                message: "is required: this token acts for several units".into(),
-            });
-        }
-    };
-    let on_ticket = row.lead_unit_id.as_deref() == Some(unit.as_str())
-        || row.assist().iter().any(|u| u.id == unit);
-    if principal.units.contains(&unit) && on_ticket {
-        Ok(unit)
-    } else {
-        Err(ServiceError::Forbidden(format!(
-            "unit `{unit}` is not this token's, or not on this ticket"
-        )))
+        Role::Admin => match &request.unit {
+            Some(unit) => {
+                if set.unit(unit).is_none() {
+                    return Err(ServiceError::Invalid {
+                        field: "unit",
+                        message: format!("`{unit}` is not a unit of `{}`", set.id()),
+                    });
+                }
+                let mut parts = parts_of(unit, row, clocks, set);
+                if !parts.contains(&Part::Centre) {
+                    parts.push(Part::Centre);
+                }
+                Ok(Actor {
+                    unit: Some(unit.clone()),
+                    parts,
+                })
+            }
+            // An admin naming no unit acts for the centre, or for the lead in its part.
+            None if is_centre_action(request.action) || row.lead_unit_id.is_none() => Ok(Actor {
+                unit: None,
+                parts: vec![Part::Centre],
+            }),
+            None => Ok(Actor {
+                unit: row.lead_unit_id.clone(),
+                parts: vec![Part::Lead, Part::Centre],
+            }),
+        },
+        Role::Intake | Role::Supervisor | Role::Auditor => Ok(Actor {
+            unit: None,
+            parts: vec![Part::Centre],
+        }),
+    }
+}
+
+/// Replaces clocks with the same name and unit, keeping the last word.
+fn merge(into: &mut Vec<Clock>, changed: Vec<Clock>) {
+    for clock in changed {
+        into.retain(|c| !(c.name == clock.name && c.unit == clock.unit));
+        into.push(clock);
     }
 }
 
 /// The state an action leaves behind, before it is written.
 struct Change {
     update: TicketUpdate,
-    clocks: Vec<DeadlineRow>,
+    /// Every clock after the action (what is written is what differs from before).
+    clocks: Vec<Clock>,
+    changed: Vec<Clock>,
     decisions: Vec<Decision>,
+    /// Clocks an extension moved: `{clock, unit, from, to}`.
+    moved: Vec<Value>,
+}
+
+impl Change {
+    fn apply(&mut self, changed: Vec<Clock>) {
+        merge(&mut self.clocks, changed.clone());
+        merge(&mut self.changed, changed);
+    }
 }
 
 impl Service {
@@ -170,37 +257,80 @@ impl Service {
         &self,
         principal: &Principal,
         ticket_id: &str,
-        mut request: ActionRequest,
+        request: ActionRequest,
+        idempotency_key: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<ActionOutcome, ServiceError> {
-        validate(&request, now)?;
-        let row = self.scoped_row(principal, ticket_id)?;
-        match principal.role {
-            Role::Unit => request.unit = Some(acting_unit(principal, &row, request.unit.take())?),
-            Role::Supervisor if !self.store.escalated(ticket_id)? => {
-                return Err(ServiceError::Forbidden(
-                    "supervisors act on tickets the sweep has escalated or referred".into(),
-                ));
-            }
-            _ => {}
+        validate(&request)?;
+        let at = time_of_record(principal, request.at, "at", AT_TOLERANCE, now)?;
+        self.scoped_row(principal, ticket_id)?;
+        if principal.role == Role::Supervisor && !self.store.escalated(ticket_id)? {
+            return Err(ServiceError::Forbidden(
+                "supervisors act on tickets the sweep has escalated, referred or supervised".into(),
+            ));
         }
-        let actor = principal.name.as_str();
+        let key = idempotency_key.map(|k| (k.to_owned(), body_hash(&request)));
         for _ in 0..MAX_ATTEMPTS {
-            if let Some(outcome) = self.try_action(actor, ticket_id, &request, now)? {
+            if let Some(outcome) =
+                self.try_action(principal, ticket_id, &request, key.as_ref(), at, now)?
+            {
                 return Ok(outcome);
             }
         }
         Err(ServiceError::Contended(ticket_id.to_owned()))
     }
 
+    /// The answer an earlier action with the same key got, if there was one.
+    fn replayed_action(
+        &self,
+        ticket_id: &str,
+        key: &(String, String),
+    ) -> Result<Option<ActionOutcome>, ServiceError> {
+        let Some(seen) = self.store.seen_action(ticket_id, &key.0)? else {
+            return Ok(None);
+        };
+        if seen.body_hash != key.1 {
+            return Err(ServiceError::IdempotencyConflict {
+                ticket: ticket_id.to_owned(),
+            });
+        }
+        let trail = self.store.trail(ticket_id)?;
+        let event = trail.iter().find(|e| e.seq == seen.seq).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "ticket `{ticket_id}` action key names a missing entry {}",
+                seen.seq
+            ))
+        })?;
+        let allowed = event.output.get("outcome").and_then(Value::as_str) == Some("allowed");
+        let reasons = event
+            .output
+            .get("reasons")
+            .and_then(|r| serde_json::from_value(r.clone()).ok())
+            .unwrap_or_default();
+        Ok(Some(ActionOutcome {
+            outcome: if allowed { "allowed" } else { "denied" },
+            reasons,
+            cite: event.cite.clone(),
+            ticket: self.view(ticket_id)?,
+            replayed: true,
+        }))
+    }
+
     /// One attempt: `None` when the ticket changed since it was read.
     fn try_action(
         &self,
-        actor: &str,
+        principal: &Principal,
         ticket_id: &str,
         request: &ActionRequest,
+        key: Option<&(String, String)>,
+        at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<ActionOutcome>, ServiceError> {
+        if let Some(key) = key
+            && let Some(replayed) = self.replayed_action(ticket_id, key)?
+        {
+            return Ok(Some(replayed));
+        }
         let row = self
             .store
             .ticket(ticket_id)?
@@ -216,17 +346,36 @@ impl Service {
             });
         }
         let set = self.served_set(&row.jurisdiction)?;
-        let offset = set.manifest().offset;
-        let at = request
-            .at
-            .unwrap_or_else(|| now.with_timezone(&offset))
-            .with_timezone(&offset);
         let clocks = self.store.deadlines(ticket_id)?;
+        let acting = actor(principal, &row, &clocks, &set, request)?;
+        let Some(part) = part_for(status, &acting.parts, request.action) else {
+            let mut may: Vec<&'static str> = acting
+                .parts
+                .iter()
+                .flat_map(|p| part_actions(status, *p).iter().map(|a| a.as_str()))
+                .collect();
+            may.dedup();
+            return Err(ServiceError::NotYourPart {
+                action: request.action.as_str(),
+                acting: acting.describe(),
+                parts: acting
+                    .parts
+                    .iter()
+                    .map(|p| p.as_str())
+                    .collect::<Vec<_>>()
+                    .join(" and "),
+                may,
+            });
+        };
+        let offset = set.manifest().offset;
+        let at_local = at.with_timezone(&offset);
         let mut ticket = policy_view(&row, &clocks, offset);
         ticket["actions"] =
             action_history(&self.store.events(std::slice::from_ref(&row.id))?, offset);
         let mut request_json = json!(request);
-        request_json["at"] = json!(format_instant(at));
+        request_json["at"] = json!(format_instant(at_local));
+        request_json["unit"] = json!(acting.unit);
+        request_json["part"] = json!(part.as_str());
         let now_us = to_micros(now);
 
         let mut change = Change {
@@ -241,86 +390,105 @@ impl Service {
                 updated_at: now_us,
                 dispatched_at: row.dispatched_at,
             },
-            clocks: vec![],
+            clocks: clocks.clone(),
+            changed: vec![],
             decisions: vec![],
+            moved: vec![],
         };
-        let mut verdict_of = Verdict {
+        let mut review = Review {
             allowed: true,
-            reasons: vec![],
-            revisit: None,
+            ..Review::default()
         };
+        let mut revisit = None;
         if let Some(hook) = review_hook(request.action) {
-            if !set.defines(hook) {
+            if set.defines(hook) {
+                let decision = set.decide(hook, &[ticket.clone(), request_json.clone()])?;
+                match &decision.verdict {
+                    Verdict::Review(r) => review = r.clone(),
+                    Verdict::Revisit { outcome, reasons } => {
+                        revisit = Some(*outcome);
+                        review.reasons = reasons.clone();
+                    }
+                    _ => {}
+                }
+                change.decisions.push(decision);
+            } else if !hook_optional(request.action) {
                 return Err(ServiceError::NoRule {
                     policy: set.id().to_owned(),
                     hook: hook.name(),
                     action: request.action.as_str(),
                 });
             }
-            let decision = set.decide(hook, &[ticket.clone(), request_json.clone()])?;
-            verdict_of =
-                verdict(hook, &decision.output).map_err(|m| invalid_output(&set, hook, m))?;
-            change.decisions.push(decision);
         }
 
         let mut new_status = status;
-        if verdict_of.allowed {
-            new_status = match verdict_of.revisit {
-                Some(outcome) => status_after_revisit(outcome),
-                None => status_after(status, request.action),
+        if review.allowed {
+            new_status = match (request.action, revisit) {
+                (Action::Revisit, Some(outcome)) => status_after_revisit(outcome),
+                (Action::Return, _) if review.to.is_none() => Status::Returned,
+                (action, _) if part.moves_status() => status_after(status, action),
+                _ => status,
             };
+            let settled = settle(
+                &clocks,
+                Settlement {
+                    action: request.action,
+                    unit: acting.unit.as_deref(),
+                    at,
+                    ticket_still_open: new_status.is_open(),
+                },
+            );
+            change.apply(settled);
             self.apply_effects(
                 &set,
                 &row,
                 &ticket,
-                &clocks,
-                request.action,
-                &verdict_of,
-                at,
-                now_us,
+                request,
+                &acting,
+                &review,
+                revisit,
+                at_local,
                 &mut change,
             )?;
-            settle_clocks(
-                &row,
-                &clocks,
-                request.action,
-                new_status,
-                at,
-                now_us,
-                &mut change.clocks,
-            );
             change.update.status = new_status.as_str().to_owned();
         }
+        let lead = change.update.lead_unit_id.clone();
+        change.update.deadlines = lead_deadlines_json(&change.clocks, lead.as_deref(), offset);
+        change.update.resolve_due = resolve_due(&change.clocks, lead.as_deref());
 
         let cite: Vec<String> = change
             .decisions
             .first()
             .map(|d| d.cite.clone())
             .unwrap_or_default();
-        let outcome = if verdict_of.allowed {
-            "allowed"
-        } else {
-            "denied"
-        };
+        let outcome = if review.allowed { "allowed" } else { "denied" };
+        let mut output = json!({"outcome": outcome, "from": status.as_str(), "to": new_status.as_str(),
+                                "lead": row.lead_unit_id, "part": part.as_str(), "reasons": review.reasons,
+                                "time_of_record": format_instant(at_local),
+                                "recorded_at": format_instant(now.with_timezone(&offset))});
+        if !change.moved.is_empty() {
+            output["moved"] = Value::Array(change.moved.clone());
+        }
         let event = TrailEntry {
             ticket_id: ticket_id.to_owned(),
             seq: 0,
             at: now_us,
             kind: EntryKind::Event,
-            actor: actor.to_owned(),
+            actor: principal.name.clone(),
             hook: None,
             outcome: Some(request.action.as_str().to_owned()),
             policy_id: Some(set.id().to_owned()),
             policy_version: Some(set.version().to_owned()),
             input: request_json,
-            output: json!({"outcome": outcome, "from": status.as_str(), "to": new_status.as_str(),
-                           "lead": row.lead_unit_id, "reasons": verdict_of.reasons}),
+            output,
             cite: cite.clone(),
             notes: vec![],
             duration_us: None,
             prev_hash: String::new(),
             hash: String::new(),
         };
+        // The event stands first; decision i stands at offset i + 1.
+        let notifications = fired_by_all(&set, ticket_id, &change.decisions, 1, now_us);
         let decided = change.decisions.clone();
         let trail = std::iter::once(event)
             .chain(
@@ -332,28 +500,37 @@ impl Service {
             .collect();
         let write = TicketWrite {
             ticket_id: ticket_id.to_owned(),
+            jurisdiction: row.jurisdiction.clone(),
             guard: Guard::Revision(row.revision),
             ticket: Some(change.update),
-            deadlines: change.clocks,
+            deadlines: change.changed,
             trail,
-            notifications: vec![],
+            notifications,
+            action_key: key.cloned(),
         };
         if self.store.apply(write, now_us)?.is_none() {
             return Ok(None);
         }
         self.metrics.decided(&decided);
         self.metrics.acted(request.action.as_str(), outcome);
-        tracing::info!(outcome, status = new_status.as_str(), "action recorded");
+        tracing::info!(
+            outcome,
+            status = new_status.as_str(),
+            part = part.as_str(),
+            "action recorded"
+        );
         Ok(Some(ActionOutcome {
             outcome,
-            reasons: verdict_of.reasons,
+            reasons: review.reasons,
             cite,
             ticket: self.view(ticket_id)?,
+            replayed: false,
         }))
     }
 
-    /// What an allowed action changes beyond the status: a new lead (return), a later
-    /// `resolve` (extension), or a fresh schedule (re-dispatch, redo after a revisit).
+    /// What an allowed action changes beyond the status and the clocks it meets: a new lead
+    /// (return to a unit, the centre's dispatch), moved clocks (extension), or a fresh
+    /// schedule (re-dispatch, redo after a revisit).
     #[allow(
         clippy::too_many_arguments,
         reason = "one call site; the pieces are the action's context"
@@ -363,18 +540,13 @@ impl Service {
         set: &CompiledSet,
         row: &TicketRow,
         ticket: &Value,
-        clocks: &[DeadlineRow],
-        action: Action,
-        verdict: &Verdict,
+        request: &ActionRequest,
+        acting: &Actor,
+        review: &Review,
+        revisit: Option<RevisitOutcome>,
         at: DateTime<FixedOffset>,
-        now_us: i64,
         change: &mut Change,
     ) -> Result<(), ServiceError> {
-        let review = change
-            .decisions
-            .first()
-            .map(|d| d.output.clone())
-            .unwrap_or(Value::Null);
         let current_lead = match (&row.lead_unit_id, &row.lead_unit_name) {
             (Some(id), Some(name)) => Some(UnitRef {
                 id: id.clone(),
@@ -382,95 +554,175 @@ impl Service {
             }),
             _ => None,
         };
-        let assist = row.assist();
-        let reschedule_for = match (action, verdict.revisit) {
-            (Action::Return, _) => {
-                let to = review.get("to").and_then(Value::as_str).ok_or_else(|| {
-                    invalid_output(
-                        set,
-                        Hook::ReviewReturn,
-                        "an allowed return must name `to`, the unit it goes to".into(),
-                    )
+        let hook_of = |action| review_hook(action).unwrap_or(Hook::TimeLimits);
+        let units = |ids: &[String], hook| -> Result<Vec<UnitRef>, ServiceError> {
+            ids.iter().map(|id| unit_ref(set, hook, id)).collect()
+        };
+        let new_round = match (request.action, revisit) {
+            (Action::Return, _) => match &review.to {
+                Some(to) => Some((unit_ref(set, Hook::ReviewReturn, to)?, vec![], "redispatch")),
+                // Back with the centre: settling already stopped every clock, since a
+                // returned ticket is not open; nobody's run until the centre assigns it, and
+                // the unit that returned it no longer holds it (the trail says who did).
+                None => {
+                    change.update.lead_unit_id = None;
+                    change.update.lead_unit_name = None;
+                    change.update.assist_units = json!([]).to_string();
+                    None
+                }
+            },
+            (Action::Dispatch, _) => {
+                let lead_id = review.lead.as_ref().or(request.lead.as_ref());
+                let lead_id = lead_id.ok_or_else(|| ServiceError::Invalid {
+                    field: "lead",
+                    message: "is required: the unit the centre assigns".into(),
                 })?;
-                Some((unit_ref(set, Hook::ReviewReturn, to)?, vec![]))
+                let assist_ids = if review.lead.is_some() {
+                    &review.assist
+                } else {
+                    &request.assist
+                };
+                let lead =
+                    set.unit(lead_id)
+                        .map(|u| u.to_ref())
+                        .ok_or_else(|| ServiceError::Invalid {
+                            field: "lead",
+                            message: format!("`{lead_id}` is not a unit of `{}`", set.id()),
+                        })?;
+                let mut assist = Vec::new();
+                for id in assist_ids.iter().filter(|id| **id != lead.id) {
+                    let unit =
+                        set.unit(id)
+                            .map(|u| u.to_ref())
+                            .ok_or_else(|| ServiceError::Invalid {
+                                field: "assist",
+                                message: format!("`{id}` is not a unit of `{}`", set.id()),
+                            })?;
+                    if !assist.contains(&unit) {
+                        assist.push(unit);
+                    }
+                }
+                Some((lead, assist, "dispatch"))
             }
             (
                 Action::Revisit,
                 Some(RevisitOutcome::Reopen | RevisitOutcome::Reverify | RevisitOutcome::Supervise),
-            ) => current_lead.clone().map(|lead| (lead, assist.clone())),
+            ) => current_lead.clone().map(|lead| {
+                (
+                    lead,
+                    units(
+                        &row.assist().into_iter().map(|u| u.id).collect::<Vec<_>>(),
+                        hook_of(Action::Revisit),
+                    )
+                    .unwrap_or_default(),
+                    revisit.map_or("reopen", RevisitOutcome::as_str),
+                )
+            }),
             (Action::RequestExtension, _) => {
-                let resolve = instant_field(&review, "resolve")
-                    .map_err(|m| invalid_output(set, Hook::ReviewExtension, m))?;
-                let due = to_micros(resolve);
-                if let Some(lead) = &current_lead {
-                    let mut deadlines: serde_json::Map<String, Value> =
-                        serde_json::from_str(&row.deadlines).unwrap_or_default();
-                    deadlines.insert(
-                        "resolve".into(),
-                        json!(format_instant(
-                            resolve.with_timezone(&set.manifest().offset)
-                        )),
-                    );
-                    change.update.deadlines = Value::Object(deadlines).to_string();
-                    change.update.resolve_due = Some(due);
-                    let provisional = clocks.iter().any(|c| c.provisional);
-                    change.clocks.push(DeadlineRow {
-                        ticket_id: row.id.clone(),
-                        jurisdiction: row.jurisdiction.clone(),
-                        clock: DeadlineName::Resolve.as_str().to_owned(),
-                        unit_id: lead.id.clone(),
-                        due,
-                        state: OPEN.to_owned(),
-                        provisional,
-                        next_sweep_at: Some(due),
-                        updated_at: now_us,
-                    });
-                }
+                self.move_clocks(set, acting, current_lead.as_ref(), review, change)?;
                 None
             }
             _ => None,
         };
-        let Some((lead, assist)) = reschedule_for else {
+        let Some((lead, assist, redo)) = new_round else {
             return Ok(());
         };
-        // Re-dispatch and redo start a fresh schedule from this moment: cancel the old clocks.
-        for old in clocks.iter().filter(|c| c.state != MET) {
-            change.clocks.push(DeadlineRow {
-                state: if old.state == MISSED {
-                    MISSED.into()
-                } else {
-                    CANCELLED.into()
-                },
-                next_sweep_at: None,
-                updated_at: now_us,
-                ..old.clone()
+        self.start_round(set, ticket, lead, assist, redo, at, change)
+    }
+
+    /// An allowed extension moves each clock its review names; only running clocks move,
+    /// and each move is recorded in the action's event.
+    fn move_clocks(
+        &self,
+        set: &CompiledSet,
+        acting: &Actor,
+        lead: Option<&UnitRef>,
+        review: &Review,
+        change: &mut Change,
+    ) -> Result<(), ServiceError> {
+        let offset = set.manifest().offset;
+        let own = acting.unit.clone().or_else(|| lead.map(|l| l.id.clone()));
+        let mut moved = Vec::new();
+        for m in &review.moves {
+            let unit = m.unit.clone().or_else(|| own.clone()).unwrap_or_default();
+            let Some(clock) = change
+                .clocks
+                .iter()
+                .find(|c| c.name == m.name && c.unit == unit)
+                .cloned()
+            else {
+                return Err(invalid_output(
+                    set,
+                    Hook::ReviewExtension,
+                    format!(
+                        "moves clock `{}` of `{unit}`, which the ticket does not have",
+                        m.name.as_str()
+                    ),
+                ));
+            };
+            if !clock.state.is_live() {
+                return Err(invalid_output(
+                    set,
+                    Hook::ReviewExtension,
+                    format!(
+                        "moves clock `{}` of `{unit}`, which is {}: only a running clock can be extended",
+                        m.name.as_str(),
+                        clock.state.as_str()
+                    ),
+                ));
+            }
+            let due = m.due.with_timezone(&Utc);
+            change
+                .moved
+                .push(json!({"clock": m.name.as_str(), "unit": unit,
+                "from": format_instant(clock.due.with_timezone(&offset)),
+                "to": format_instant(m.due.with_timezone(&offset))}));
+            moved.push(Clock {
+                due,
+                state: crate::domain::ClockState::Open,
+                next_sweep_at: Some(due),
+                ..clock
             });
         }
+        change.apply(moved);
+        Ok(())
+    }
+
+    /// Re-dispatch and redo start a fresh schedule from this moment: the old clocks stop and
+    /// `time_limits` decides the new ones, knowing why (PY-flow-3, PY-20 time a second round
+    /// differently).
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "the new round's context, taken apart from the action's"
+    )]
+    fn start_round(
+        &self,
+        set: &CompiledSet,
+        ticket: &Value,
+        lead: UnitRef,
+        assist: Vec<UnitRef>,
+        redo: &str,
+        at: DateTime<FixedOffset>,
+        change: &mut Change,
+    ) -> Result<(), ServiceError> {
+        change.apply(stop_for_new_round(&change.clocks.clone()));
         let mut routed = ticket.clone();
         routed["lead"] = json!(lead.id);
         routed["assist"] = json!(assist.iter().map(|u| &u.id).collect::<Vec<_>>());
         routed["dispatched_at"] = json!(format_instant(at));
         routed["status"] = json!(Status::Dispatched.as_str());
-        // Rules that time a second round differently (PY-flow-3, PY-20) need to know why.
-        routed["redo"] = json!(verdict.revisit.map_or("redispatch", RevisitOutcome::as_str));
+        routed["redo"] = json!(redo);
         let timing = set.decide(Hook::TimeLimits, &[routed])?;
         let limits = timing
             .time_limits()
             .map_err(|m| invalid_output(set, Hook::TimeLimits, m))?;
-        change.clocks.extend(clock_rows(
-            &row.id,
-            &row.jurisdiction,
+        change.apply(declared_clocks(
+            &limits,
+            &timing.cite,
             &lead,
             &assist,
-            &limits,
             timing.provisional,
-            now_us,
         ));
-        change.update.deadlines = lead_deadlines_json(&limits, set.manifest().offset);
-        change.update.resolve_due = limits
-            .deadlines
-            .get(&DeadlineName::Resolve)
-            .map(|at| to_micros(*at));
         change.update.provisional = timing.provisional;
         change.update.dispatched_at = Some(to_micros(at));
         change.update.assist_units = json!(assist).to_string();
@@ -481,44 +733,7 @@ impl Service {
     }
 }
 
-/// The clock an action meets is met (or stays missed if late); a ticket that leaves the
-/// open statuses stops every clock.
-fn settle_clocks(
-    row: &TicketRow,
-    clocks: &[DeadlineRow],
-    action: Action,
-    new_status: Status,
-    at: DateTime<FixedOffset>,
-    now_us: i64,
-    changes: &mut Vec<DeadlineRow>,
-) {
-    let at_us = to_micros(at);
-    let replaced = |c: &DeadlineRow, changes: &Vec<DeadlineRow>| {
-        changes
-            .iter()
-            .any(|n| n.clock == c.clock && n.unit_id == c.unit_id)
-    };
-    for clock in clocks {
-        if replaced(clock, changes) {
-            continue;
-        }
-        let live = clock.state == OPEN || clock.state == WARNED;
-        let met_now = action.meets().is_some_and(|m| m.as_str() == clock.clock)
-            && row.lead_unit_id.as_deref() == Some(clock.unit_id.as_str());
-        let state = if met_now && live {
-            if at_us <= clock.due { MET } else { MISSED }
-        } else if !new_status.is_open() && live {
-            CANCELLED
-        } else if !new_status.is_open() || (met_now && clock.state == MISSED) {
-            clock.state.as_str()
-        } else {
-            continue;
-        };
-        changes.push(DeadlineRow {
-            state: state.to_owned(),
-            next_sweep_at: None,
-            updated_at: now_us,
-            ..clock.clone()
-        });
-    }
+/// What makes two action requests the same request.
+fn body_hash(request: &ActionRequest) -> String {
+    hex::encode(Sha256::digest(json!(request).to_string()))
 }

@@ -14,9 +14,10 @@ use super::period::Period;
 use super::{Service, ServiceError, require_jurisdiction};
 use crate::audit::TrailEntry;
 use crate::calendar::working_days_taken;
+use crate::domain::Clock;
 use crate::domain::{Principal, format_instant, from_micros, to_micros};
 use crate::policy::{CompiledSet, Hook};
-use crate::store::{DeadlineRow, TicketFilter, TicketRow};
+use crate::store::{TicketFilter, TicketRow};
 
 /// Tickets one assessment reads at most; a longer period is refused, not truncated.
 const MAX_TICKETS: usize = 200_000;
@@ -201,15 +202,15 @@ fn month_spans(
 fn figures(
     set: &CompiledSet,
     rows: &[TicketRow],
-    clocks: &[DeadlineRow],
+    clocks: &[(String, Clock)],
     events: &[TrailEntry],
     from: DateTime<FixedOffset>,
     to: DateTime<FixedOffset>,
 ) -> (Value, Value) {
     let offset = set.manifest().offset;
-    let mut clocks_of: HashMap<&str, Vec<&DeadlineRow>> = HashMap::new();
-    for clock in clocks {
-        clocks_of.entry(&clock.ticket_id).or_default().push(clock);
+    let mut clocks_of: HashMap<&str, Vec<&Clock>> = HashMap::new();
+    for (ticket, clock) in clocks {
+        clocks_of.entry(ticket).or_default().push(clock);
     }
     let mut events_of: HashMap<&str, Vec<&TrailEntry>> = HashMap::new();
     for event in events {
@@ -238,10 +239,13 @@ fn figures(
         let own_clocks = clocks_of
             .get(row.id.as_str())
             .map_or(&[][..], Vec::as_slice);
-        for clock in own_clocks.iter().filter(|c| c.unit_id == lead) {
+        for clock in own_clocks.iter().filter(|c| c.unit == lead) {
             bump(
-                counts.clocks.entry(clock.clock.clone()).or_default(),
-                &clock.state,
+                counts
+                    .clocks
+                    .entry(clock.name.as_str().to_owned())
+                    .or_default(),
+                clock.state.as_str(),
             );
         }
         let handling = handling_of(

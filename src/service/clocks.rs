@@ -1,88 +1,127 @@
-//! Deadlines as rows: from a `time_limits` decision to the clocks the sweeper watches.
+//! Clocks from decisions: what a `time_limits` decision declares, and the ticket as the
+//! hooks see it afterwards.
 
 use std::collections::BTreeMap;
 
-use chrono::FixedOffset;
+use chrono::{FixedOffset, Utc};
 use serde_json::{Value, json};
 
 use crate::audit::TrailEntry;
-use crate::domain::{UnitRef, format_instant, from_micros, to_micros};
-use crate::policy::TimeLimits;
-use crate::store::{DeadlineRow, TicketRow};
+use crate::domain::{Clock, ClockState, UnitRef, format_instant, from_micros};
+use crate::policy::{ClockSpec, TimeLimits};
+use crate::store::TicketRow;
 
-pub const OPEN: &str = "open";
-pub const MET: &str = "met";
-pub const MISSED: &str = "missed";
-pub const WARNED: &str = "warned";
-pub const CANCELLED: &str = "cancelled";
+fn clock_of(spec: &ClockSpec, unit: &str, cite: &[String], provisional: bool) -> Clock {
+    let due = spec.due.with_timezone(&Utc);
+    let first_look = spec
+        .warn
+        .map(|w| w.with_timezone(&Utc))
+        .filter(|w| *w < due)
+        .unwrap_or(due);
+    Clock {
+        name: spec.name,
+        unit: unit.to_owned(),
+        due,
+        state: ClockState::Open,
+        met_by: spec.met_by.clone(),
+        cite: if spec.cite.is_empty() {
+            cite.to_vec()
+        } else {
+            spec.cite.clone()
+        },
+        met_at: None,
+        rounds: 0,
+        provisional,
+        next_sweep_at: Some(first_look),
+    }
+}
 
-/// One row per clock: the lead's deadlines, each co-unit's, with the first sweep at the
-/// warning instant where the policy asked for one, else at the deadline.
-pub fn clock_rows(
-    ticket_id: &str,
-    jurisdiction: &str,
+/// Every clock a `time_limits` decision declares: the lead's, those of the units it names,
+/// and those each co-unit owes the lead.
+pub fn declared_clocks(
+    limits: &TimeLimits,
+    cite: &[String],
     lead: &UnitRef,
     assist: &[UnitRef],
-    limits: &TimeLimits,
     provisional: bool,
-    now: i64,
-) -> Vec<DeadlineRow> {
-    let row = |clock: &str, unit: &str, due: i64, warn: Option<i64>| DeadlineRow {
-        ticket_id: ticket_id.to_owned(),
-        jurisdiction: jurisdiction.to_owned(),
-        clock: clock.to_owned(),
-        unit_id: unit.to_owned(),
-        due,
-        state: OPEN.to_owned(),
-        provisional,
-        next_sweep_at: Some(warn.filter(|w| *w < due).unwrap_or(due)),
-        updated_at: now,
-    };
-    let mut rows: Vec<DeadlineRow> = limits
-        .deadlines
+) -> Vec<Clock> {
+    let mut clocks: Vec<Clock> = limits
+        .clocks
         .iter()
-        .map(|(name, at)| {
-            let warn = limits.warn.get(name).map(|w| to_micros(*w));
-            row(name.as_str(), &lead.id, to_micros(*at), warn)
+        .map(|spec| {
+            let unit = spec.unit.as_deref().unwrap_or(&lead.id);
+            clock_of(spec, unit, cite, provisional)
         })
         .collect();
     for unit in assist {
-        rows.extend(
-            limits
-                .co_unit_deadlines
-                .iter()
-                .map(|(name, at)| row(name.as_str(), &unit.id, to_micros(*at), None)),
-        );
+        clocks.extend(limits.co_unit_clocks.iter().map(|spec| {
+            clock_of(
+                spec,
+                spec.unit.as_deref().unwrap_or(&unit.id),
+                cite,
+                provisional,
+            )
+        }));
     }
-    rows
+    clocks
 }
 
-/// The ticket's `deadlines` snapshot: the lead unit's clocks, name → instant.
-pub fn lead_deadlines_json(limits: &TimeLimits, offset: FixedOffset) -> String {
-    let map: BTreeMap<&str, String> = limits
-        .deadlines
+/// The ticket's `deadlines` snapshot: the lead unit's live or settled clocks, name → instant.
+pub fn lead_deadlines_json(clocks: &[Clock], lead: Option<&str>, offset: FixedOffset) -> String {
+    let map: BTreeMap<&str, String> = clocks
         .iter()
-        .map(|(name, at)| (name.as_str(), format_instant(at.with_timezone(&offset))))
+        .filter(|c| Some(c.unit.as_str()) == lead && c.state != ClockState::Cancelled)
+        .map(|c| {
+            (
+                c.name.as_str(),
+                format_instant(c.due.with_timezone(&offset)),
+            )
+        })
         .collect();
     json!(map).to_string()
 }
 
+/// The lead's `resolve` due, for overdue queries.
+pub fn resolve_due(clocks: &[Clock], lead: Option<&str>) -> Option<i64> {
+    clocks
+        .iter()
+        .find(|c| {
+            c.name == crate::domain::DeadlineName::Resolve
+                && Some(c.unit.as_str()) == lead
+                && c.state != ClockState::Cancelled
+        })
+        .map(|c| c.due.timestamp_micros())
+}
+
 /// The ticket as hooks see it after filing: the filing view plus its state and clocks.
-pub fn policy_view(row: &TicketRow, clocks: &[DeadlineRow], offset: FixedOffset) -> Value {
+pub fn policy_view(row: &TicketRow, clocks: &[Clock], offset: FixedOffset) -> Value {
     let instant = |micros: i64| from_micros(micros, offset).map(format_instant);
+    let at = |t: chrono::DateTime<Utc>| format_instant(t.with_timezone(&offset));
     let flags: Value = serde_json::from_str(&row.flags).unwrap_or_else(|_| json!([]));
     let assist: Vec<String> = row.assist().into_iter().map(|u| u.id).collect();
     let lead = row.lead_unit_id.clone();
-    let lead_clocks: BTreeMap<&str, Option<String>> = clocks
+    let lead_clocks: BTreeMap<&str, String> = clocks
         .iter()
-        .filter(|c| Some(&c.unit_id) == lead.as_ref() && c.state != CANCELLED)
-        .map(|c| (c.clock.as_str(), instant(c.due)))
+        .filter(|c| Some(&c.unit) == lead.as_ref() && c.state != ClockState::Cancelled)
+        .map(|c| (c.name.as_str(), at(c.due)))
         .collect();
     let missed: Vec<&str> = clocks
         .iter()
-        .filter(|c| c.state == MISSED)
-        .map(|c| c.clock.as_str())
+        .filter(|c| c.state == ClockState::Missed)
+        .map(|c| c.name.as_str())
         .collect();
+    let all: Vec<Value> = clocks
+        .iter()
+        .map(|c| {
+            json!({"name": c.name.as_str(), "unit": c.unit, "due": at(c.due),
+                   "state": c.state.as_str(), "met_at": c.met_at.map(at), "rounds": c.rounds})
+        })
+        .collect();
+    let statutory: Value = row
+        .statutory_limit
+        .as_deref()
+        .and_then(|s| serde_json::from_str(s).ok())
+        .unwrap_or(Value::Null);
     json!({
         "id": row.id,
         "jurisdiction": row.jurisdiction,
@@ -99,28 +138,35 @@ pub fn policy_view(row: &TicketRow, clocks: &[DeadlineRow], offset: FixedOffset)
         "assist": assist,
         "mode": row.route_mode,
         "deadlines": lead_clocks,
+        "clocks": all,
         "missed": missed,
+        "statutory_limit": statutory,
     })
 }
 
-/// What was done to a ticket so far, as review hooks see it: each action event with who
-/// did it and whether it was allowed (PY-7 forbids a second return, PY-21 reads a second
-/// revisit). The filing event is left out.
+/// What was done to a ticket so far, as hooks see it: each action event with who did it, in
+/// which part, at its time of record and whether it was allowed (PY-7 forbids a second
+/// return, PY-21 reads a second revisit, HH-17 and HH-36 tell a unit that explained its
+/// delay from a silent one). The filing event is left out.
 pub fn action_history(events: &[TrailEntry], offset: FixedOffset) -> Value {
     let history: Vec<Value> = events
         .iter()
         .filter_map(|e| {
             let action = e.outcome.as_deref().filter(|a| *a != "filed")?;
+            let field = |key: &str| e.input.get(key).cloned().unwrap_or(Value::Null);
             Some(json!({
                 "action": action,
                 "outcome": e.output.get("outcome").cloned().unwrap_or(Value::Null),
                 "status_after": e.output.get("to").cloned().unwrap_or(Value::Null),
-                "unit": e.input.get("unit").cloned().unwrap_or(Value::Null),
+                "part": e.output.get("part").cloned().unwrap_or(Value::Null),
+                "unit": field("unit"),
                 "lead": e.output.get("lead").cloned().unwrap_or(Value::Null),
                 "at": e.input.get("at").cloned()
                     .or_else(|| from_micros(e.at, offset).map(|t| json!(format_instant(t))))
                     .unwrap_or(Value::Null),
-                "satisfaction": e.input.get("satisfaction").cloned().unwrap_or(Value::Null),
+                "reason": field("reason"),
+                "progress": field("progress"),
+                "satisfaction": field("satisfaction"),
                 "resolution": e.input.pointer("/reply/resolution").cloned().unwrap_or(Value::Null),
             }))
         })

@@ -51,6 +51,22 @@ pub enum ServiceError {
         status: &'static str,
         allowed: Vec<&'static str>,
     },
+    #[error("`{action}` is not the part of {acting} on this ticket: as {parts} it may {}", may.join(", "))]
+    NotYourPart {
+        action: &'static str,
+        acting: String,
+        parts: String,
+        may: Vec<&'static str>,
+    },
+    #[error(
+        "`{field}` {claimed} is more than {tolerance} away from the server's clock {now}: the time of record is the server's; only an admin token may backfill"
+    )]
+    AtOutOfRange {
+        field: &'static str,
+        claimed: String,
+        now: String,
+        tolerance: String,
+    },
     #[error("policy `{policy}` defines no `{hook}` hook, so `{action}` cannot be decided")]
     NoRule {
         policy: String,

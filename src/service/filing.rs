@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, FixedOffset, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::clocks::clock_rows;
+use super::actions::time_of_record;
+use super::clocks::declared_clocks;
+use super::outbox::fired_by_all;
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry, genesis_hash};
 use crate::domain::{NewTicket, Principal, Rejection, Status, UnitRef, format_instant, to_micros};
@@ -17,6 +19,9 @@ use crate::policy::{
 use crate::store::{Filed, TicketRow};
 use sha2::{Digest, Sha256};
 
+/// How old a `received_at` an intake token may send: a centre files within the day, an
+/// older claim is an admin's backfill.
+const RECEIVED_TOLERANCE: Duration = Duration::hours(24);
 /// Clock skew tolerated between a hotline centre and this server.
 const FUTURE_TOLERANCE: Duration = Duration::minutes(5);
 const MAX_CONTENT_CHARS: usize = 20_000;
@@ -38,7 +43,8 @@ pub(super) struct Outcome {
     pub(super) deadlines: BTreeMap<String, String>,
     resolve_due: Option<i64>,
     rejection: Option<Rejection>,
-    limits: Option<TimeLimits>,
+    /// The clocks decided, with the deciding rules.
+    limits: Option<(TimeLimits, Vec<String>)>,
 }
 
 fn validate(
@@ -82,6 +88,18 @@ fn validate(
             "received_at",
             format!("{} is in the future", format_instant(received_at)),
         );
+    }
+    if let Some(limit) = &request.statutory_limit {
+        match (limit.working_days, limit.until) {
+            (Some(days), None) if (1..=3_660).contains(&days) => {}
+            (None, Some(_)) => {}
+            _ => {
+                return invalid(
+                    "statutory_limit",
+                    "must give either `working_days` (1 to 3660) or `until`, not both".into(),
+                );
+            }
+        }
     }
     if let Some(requester) = &request.requester {
         if requester
@@ -193,20 +211,18 @@ pub(super) fn decide(
         .map_err(|m| invalid_output(set, Hook::TimeLimits, m))?;
     let offset = set.manifest().offset;
     outcome.resolve_due = limits
-        .deadlines
-        .get(&crate::domain::DeadlineName::Resolve)
-        .map(|at| to_micros(*at));
+        .lead_due(crate::domain::DeadlineName::Resolve)
+        .map(to_micros);
     outcome.deadlines = limits
-        .deadlines
-        .iter()
-        .map(|(name, at)| {
+        .lead_clocks()
+        .map(|c| {
             (
-                name.as_str().to_owned(),
-                format_instant(at.with_timezone(&offset)),
+                c.name.as_str().to_owned(),
+                format_instant(c.due.with_timezone(&offset)),
             )
         })
         .collect();
-    outcome.limits = Some(limits);
+    outcome.limits = Some((limits, timing.cite.clone()));
     outcome.lead = Some(lead);
     outcome.assist = assist;
     outcome.mode = Some(route.mode.as_str().to_owned());
@@ -269,10 +285,16 @@ impl Service {
         request.flags.sort();
         request.flags.dedup();
         let offset: FixedOffset = set.manifest().offset;
-        let received_at = request
-            .received_at
-            .unwrap_or_else(|| now.with_timezone(&offset))
-            .with_timezone(&offset);
+        // PY-6 counts from the centre's own receipt time: kept as its claim, bounded unless
+        // an admin backfills; the server's receipt time is `created_at`.
+        let received_at = time_of_record(
+            principal,
+            request.received_at,
+            "received_at",
+            RECEIVED_TOLERANCE,
+            now,
+        )?
+        .with_timezone(&offset);
         let id = Uuid::now_v7().to_string();
         tracing::Span::current().record("ticket", id.as_str());
 
@@ -331,21 +353,24 @@ impl Service {
             updated_at: at,
             revision: 0,
             dispatched_at: (outcome.status == Status::Dispatched).then(|| to_micros(received_at)),
+            statutory_limit: request
+                .statutory_limit
+                .as_ref()
+                .map(|l| json!(l).to_string()),
         };
         let clocks = match (&outcome.limits, &outcome.lead) {
-            (Some(limits), Some(lead)) => clock_rows(
-                &id,
-                &row.jurisdiction,
-                lead,
-                &outcome.assist,
-                limits,
-                row.provisional,
-                at,
-            ),
+            (Some((limits, cite)), Some(lead)) => {
+                declared_clocks(limits, cite, lead, &outcome.assist, row.provisional)
+            }
             _ => vec![],
         };
+        // The filed event stands first; decision i stands at offset i + 1.
+        let notifications = fired_by_all(&set, &id, &decisions, 1, at);
         let key = idempotency_key.map(|k| (k, body_hash.as_str()));
-        match self.store.insert_ticket(&row, &trail, &clocks, key)? {
+        match self
+            .store
+            .insert_ticket(&row, &trail, &clocks, &notifications, key)?
+        {
             Filed::Created => {}
             Filed::Replayed(existing) => {
                 return Ok(Filing {
@@ -361,7 +386,9 @@ impl Service {
         self.metrics.filed(&row.jurisdiction, &row.status);
         tracing::info!(status = %row.status, lead = row.lead_unit_id.as_deref().unwrap_or("-"), "ticket filed");
         Ok(Filing {
-            ticket: TicketView::from_row(row, Some(&trail))?,
+            ticket: TicketView::from_row(row, Some(&trail), &clocks, &|id: &str| {
+                set.unit(id).map(|u| u.name.clone())
+            })?,
             replayed: false,
         })
     }

@@ -8,6 +8,7 @@ mod error;
 mod evaluate;
 mod filing;
 mod metrics;
+mod outbox;
 mod period;
 mod queries;
 mod replay;
@@ -30,7 +31,7 @@ pub use simulate::{ChangedTicket, SimulationReport, simulate};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};
 pub use verify::{BrokenTicket, VerifyReport, verify_store};
 pub use views::{
-    DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView, mask_pii,
+    ClockEntry, DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView, mask_pii,
 };
 
 use crate::policy::{CompiledSet, PolicyStatus, Registry, SetStatus};

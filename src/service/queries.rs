@@ -54,15 +54,31 @@ impl Service {
             .store
             .ticket(id)?
             .ok_or_else(|| ServiceError::TicketNotFound(id.to_owned()))?;
-        let trail = self.store.trail(id)?;
-        TicketView::from_row(row, Some(&trail))
+        self.full_view(row)
+    }
+
+    /// A row with its trail and clocks, as a ticket answer.
+    pub(super) fn full_view(&self, row: TicketRow) -> Result<TicketView, ServiceError> {
+        let trail = self.store.trail(&row.id)?;
+        let clocks = self.store.deadlines(&row.id)?;
+        let namer = self.unit_namer(&row.jurisdiction);
+        TicketView::from_row(row, Some(&trail), &clocks, &namer)
+    }
+
+    /// Names units by the set serving a jurisdiction now.
+    pub(super) fn unit_namer(&self, jurisdiction: &str) -> impl Fn(&str) -> Option<String> + use<> {
+        let set = self.registry.get(jurisdiction);
+        move |id: &str| {
+            set.as_ref()
+                .and_then(|s| s.unit(id))
+                .map(|u| u.name.clone())
+        }
     }
 
     #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
     pub fn ticket(&self, principal: &Principal, id: &str) -> Result<TicketView, ServiceError> {
         let row = self.scoped_row(principal, id)?;
-        let trail = self.store.trail(id)?;
-        TicketView::from_row(row, Some(&trail))
+        self.full_view(row)
     }
 
     #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
@@ -117,9 +133,19 @@ impl Service {
         } else {
             None
         };
+        let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+        let mut clocks_of: std::collections::HashMap<String, Vec<crate::domain::Clock>> =
+            std::collections::HashMap::new();
+        for (ticket, clock) in self.store.deadlines_of(&ids)? {
+            clocks_of.entry(ticket).or_default().push(clock);
+        }
         let tickets = rows
             .into_iter()
-            .map(|row| TicketView::from_row(row, None))
+            .map(|row| {
+                let clocks = clocks_of.remove(&row.id).unwrap_or_default();
+                let namer = self.unit_namer(&row.jurisdiction);
+                TicketView::from_row(row, None, &clocks, &namer)
+            })
             .collect::<Result<_, _>>()?;
         Ok(TicketPage {
             tickets,
@@ -139,7 +165,9 @@ impl Service {
         let offset = offset_of(&row)?;
         let entries = self.store.trail(&row.id)?;
         let chain = verify_chain(&row.id, &entries);
-        let ticket = TicketView::from_row(row, Some(&entries))?;
+        let clocks = self.store.deadlines(&row.id)?;
+        let namer = self.unit_namer(&row.jurisdiction);
+        let ticket = TicketView::from_row(row, Some(&entries), &clocks, &namer)?;
         let entries = entries
             .into_iter()
             .map(|e| EntryView::from_entry(e, offset))
@@ -244,10 +272,10 @@ impl Service {
             .into_iter()
             .map(|c| {
                 Ok(ClockView {
-                    due: super::views::instant_text(c.due, offset, id)?,
-                    clock: c.clock,
-                    unit: c.unit_id,
-                    state: c.state,
+                    due: super::views::instant_text(c.due.timestamp_micros(), offset, id)?,
+                    clock: c.name.as_str().to_owned(),
+                    unit: c.unit,
+                    state: c.state.as_str().to_owned(),
                 })
             })
             .collect()

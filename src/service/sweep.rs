@@ -5,12 +5,15 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 
-use super::clocks::{MISSED, WARNED, policy_view};
+use super::clocks::{action_history, policy_view};
 use super::filing::decision_entry;
+use super::outbox::fired_by;
 use super::{Service, ServiceError};
-use crate::domain::{Principal, UnitRef, format_instant, from_micros, to_micros};
-use crate::policy::{CompiledSet, Decision, Hook};
-use crate::store::{DeadlineRow, Guard, NewNotification, TicketWrite};
+use crate::domain::{
+    Action, Clock, ClockState, Principal, Status, UnitRef, format_instant, from_micros, to_micros,
+};
+use crate::policy::{CompiledSet, Decision, Hook, Overdue, Verdict};
+use crate::store::{Guard, TicketUpdate, TicketWrite};
 
 /// Clocks read per query; the sweep repeats until none is due.
 const BATCH: i64 = 512;
@@ -20,7 +23,6 @@ const BATCH: i64 = 512;
 const MAX_PER_SWEEP: usize = 20_000;
 /// A clock whose `on_overdue` failed is looked at again after this long.
 const RETRY_AFTER_FAILURE: Duration = Duration::minutes(15);
-const ACTION_KINDS: &[&str] = &["remind", "escalate", "notify", "refer"];
 
 #[derive(Debug, Clone, Serialize)]
 pub struct FiredAction {
@@ -37,65 +39,26 @@ pub struct FiredClock {
     pub clock: String,
     pub unit: String,
     pub actions: Vec<FiredAction>,
+    /// What the passing of the clock stood for (PY-ops-7.2: `sign`, acceptance assumed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assumed: Option<&'static str>,
 }
 
-/// What `on_overdue` returned, checked.
-struct Verdict {
-    actions: Vec<FiredAction>,
-    notes: Vec<Option<String>>,
-    next: Option<i64>,
-}
-
-fn read_verdict(set: &CompiledSet, decision: &Decision) -> Result<Verdict, String> {
-    let output = &decision.output;
-    let listed = match output.get("actions") {
-        None | Some(Value::Null) => vec![],
-        Some(Value::Array(items)) => items.clone(),
-        Some(_) => return Err("`actions` must be a list".into()),
-    };
-    let mut actions = Vec::new();
-    let mut notes = Vec::new();
-    for (i, item) in listed.iter().enumerate() {
-        let kind = item.get("kind").and_then(Value::as_str).unwrap_or_default();
-        if !ACTION_KINDS.contains(&kind) {
-            return Err(format!(
-                "`actions[{i}].kind` must be one of {}",
-                ACTION_KINDS.join(", ")
-            ));
-        }
-        let to = match item.get("to").and_then(Value::as_str) {
-            Some(id) => Some(
-                set.unit(id)
-                    .map(|u| u.to_ref())
-                    .ok_or_else(|| format!("`actions[{i}].to`: unit `{id}` is not declared"))?,
-            ),
-            None => None,
-        };
-        actions.push(FiredAction {
-            kind: kind.to_owned(),
-            to,
-            channel: item
-                .get("channel")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
+fn fired_actions(set: &CompiledSet, decision: &Decision) -> Vec<FiredAction> {
+    decision
+        .actions
+        .iter()
+        .map(|a| FiredAction {
+            kind: a.kind.as_str().to_owned(),
+            to: a
+                .to
+                .as_deref()
+                .and_then(|id| set.unit(id))
+                .map(|u| u.to_ref()),
+            channel: a.channel.clone(),
             cite: decision.cite.clone(),
-        });
-        notes.push(item.get("note").and_then(Value::as_str).map(str::to_owned));
-    }
-    let next = match output.get("next") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(text)) => Some(
-            DateTime::parse_from_rfc3339(text)
-                .map(to_micros)
-                .map_err(|_| format!("`next` is `{text}`, not an instant"))?,
-        ),
-        Some(other) => return Err(format!("`next` is {other}, not an instant")),
-    };
-    Ok(Verdict {
-        actions,
-        notes,
-        next,
-    })
+        })
+        .collect()
 }
 
 impl Service {
@@ -116,10 +79,10 @@ impl Service {
             if due.is_empty() {
                 break;
             }
-            for clock in due {
+            for (ticket_id, clock) in due {
                 looked += 1;
-                if let Some(done) = self.sweep_clock(clock, now)?
-                    && !done.actions.is_empty()
+                if let Some(done) = self.sweep_clock(&ticket_id, clock, now)?
+                    && (!done.actions.is_empty() || done.assumed.is_some())
                 {
                     fired.push(done);
                 }
@@ -137,126 +100,183 @@ impl Service {
 
     fn sweep_clock(
         &self,
-        clock: DeadlineRow,
+        ticket_id: &str,
+        clock: Clock,
         now: DateTime<Utc>,
     ) -> Result<Option<FiredClock>, ServiceError> {
         let now_us = to_micros(now);
-        let Some(was) = clock.next_sweep_at else {
+        let Some(was) = clock.next_sweep_at.map(to_micros) else {
             return Ok(None);
         };
-        let guard = |state: &str, next: Option<i64>| Guard::Sweep {
-            clock: clock.clock.clone(),
-            unit_id: clock.unit_id.clone(),
+        let guard = Guard::Sweep {
+            clock: clock.name.as_str().to_owned(),
+            unit_id: clock.unit.clone(),
             was,
-            state: state.to_owned(),
-            next_sweep_at: next,
         };
-        let stop = |state: &str| TicketWrite {
-            ticket_id: clock.ticket_id.clone(),
-            guard: guard(state, None),
+        let write = |jurisdiction: &str, clock: Clock| TicketWrite {
+            ticket_id: ticket_id.to_owned(),
+            jurisdiction: jurisdiction.to_owned(),
+            guard: guard.clone(),
             ticket: None,
-            deadlines: vec![],
+            deadlines: vec![clock],
             trail: vec![],
             notifications: vec![],
+            action_key: None,
         };
-        let Some(ticket) = self.store.ticket(&clock.ticket_id)? else {
-            self.store.apply(stop(&clock.state), now_us)?;
+        let unwatched = Clock {
+            next_sweep_at: None,
+            ..clock.clone()
+        };
+        let Some(ticket) = self.store.ticket(ticket_id)? else {
+            self.store.apply(write("", unwatched), now_us)?;
             return Ok(None);
         };
-        let open = crate::domain::Status::parse(&ticket.status).is_some_and(|s| s.is_open());
-        if !open {
-            self.store.apply(stop(&clock.state), now_us)?;
+        let status = Status::parse(&ticket.status);
+        if !status.is_some_and(|s| s.is_open()) {
+            self.store
+                .apply(write(&ticket.jurisdiction, unwatched), now_us)?;
             return Ok(None);
         }
-        let retry_later = |write: TicketWrite| -> Result<Option<FiredClock>, ServiceError> {
-            let retry = now_us + RETRY_AFTER_FAILURE.num_microseconds().unwrap_or(0);
-            let mut write = write;
-            write.guard = guard(&clock.state, Some(retry));
-            self.store.apply(write, now_us)?;
+        let retry_later = || -> Result<Option<FiredClock>, ServiceError> {
+            let retry = now + RETRY_AFTER_FAILURE;
+            let later = Clock {
+                next_sweep_at: Some(retry),
+                ..clock.clone()
+            };
+            self.store
+                .apply(write(&ticket.jurisdiction, later), now_us)?;
             Ok(None)
         };
         // A set that stopped serving mid-sweep puts this clock off; the sweep goes on.
         let set = match self.served_set(&ticket.jurisdiction) {
             Ok(set) => set,
             Err(e) => {
-                tracing::warn!(ticket = %clock.ticket_id, error = %e, "no policy to sweep with; retrying later");
-                return retry_later(stop(&clock.state));
+                tracing::warn!(ticket = %ticket_id, error = %e, "no policy to sweep with; retrying later");
+                return retry_later();
             }
         };
         let offset = set.manifest().offset;
         let instant = |us: i64| from_micros(us, offset).map(format_instant);
-        let passed = now_us >= clock.due;
+        let passed = now >= clock.due;
         let history: Vec<Value> = self
             .store
-            .fired(&clock.ticket_id, &clock.clock)?
+            .fired(ticket_id, clock.name.as_str(), &clock.unit)?
             .into_iter()
             .map(|n| {
                 json!({"kind": n.kind, "to": n.to_unit_id, "channel": n.channel,
                        "at": instant(n.created_at), "cite": serde_json::from_str::<Value>(&n.cite).unwrap_or(Value::Null)})
             })
             .collect();
-        let clocks = self.store.deadlines(&clock.ticket_id)?;
-        let view = policy_view(&ticket, &clocks, offset);
-        let clock_json = json!({"name": clock.clock, "unit": clock.unit_id, "due": instant(clock.due),
-                                "now": instant(now_us), "passed": passed, "state": clock.state});
+        let clocks = self.store.deadlines(ticket_id)?;
+        let mut view = policy_view(&ticket, &clocks, offset);
+        view["actions"] = action_history(
+            &self.store.events(std::slice::from_ref(&ticket.id))?,
+            offset,
+        );
+        let clock_json = json!({"name": clock.name.as_str(), "unit": clock.unit,
+                                "due": instant(to_micros(clock.due)), "now": instant(now_us),
+                                "passed": passed, "state": clock.state.as_str(),
+                                "rounds": clock.rounds, "cite": clock.cite});
 
-        let decided = set
-            .decide(Hook::OnOverdue, &[view, clock_json, Value::Array(history)])
-            .map_err(|e| e.to_string())
-            .and_then(|d| read_verdict(&set, &d).map(|v| (d, v)));
-        let (decision, verdict) = match decided {
-            Ok(done) => done,
-            Err(message) => {
-                tracing::error!(ticket = %clock.ticket_id, clock = %clock.clock, %message, "on_overdue failed; retrying later");
-                return retry_later(stop(&clock.state));
+        let decided = set.decide(Hook::OnOverdue, &[view, clock_json, Value::Array(history)]);
+        let decision = match decided {
+            Ok(decision) => decision,
+            Err(e) => {
+                tracing::error!(ticket = %ticket_id, clock = clock.name.as_str(), error = %e, "on_overdue failed; retrying later");
+                return retry_later();
             }
+        };
+        let overdue = match &decision.verdict {
+            Verdict::Overdue(o) => o.clone(),
+            _ => Overdue::default(),
         };
         // A pre-deadline look comes back at the deadline unless the policy says otherwise;
         // a `next` not after `now` would spin, so it ends the watch instead.
-        let next = match (verdict.next, passed) {
-            (Some(n), _) if n > now_us => Some(n),
+        let next = match (overdue.next.map(|n| n.with_timezone(&Utc)), passed) {
+            (Some(n), _) if n > now => Some(n),
             (Some(_), _) => None,
             (None, false) => Some(clock.due),
             (None, true) => None,
         };
-        let state = if passed { MISSED } else { WARNED };
-        let notifications = verdict
-            .actions
-            .iter()
-            .zip(&verdict.notes)
-            .map(|(a, note)| NewNotification {
-                ticket_id: clock.ticket_id.clone(),
-                clock: clock.clock.clone(),
-                kind: a.kind.clone(),
-                to_unit_id: a.to.as_ref().map(|u| u.id.clone()),
-                to_unit_name: a.to.as_ref().map(|u| u.name.clone()),
-                channel: a.channel.clone(),
-                cite: json!(a.cite).to_string(),
-                note: note.clone(),
-                created_at: now_us,
-            })
-            .collect();
-        let write = TicketWrite {
-            ticket_id: clock.ticket_id.clone(),
-            guard: guard(state, next),
-            ticket: None,
-            deadlines: vec![],
-            trail: vec![decision_entry(&clock.ticket_id, now_us, &decision)],
-            notifications,
+        let actions = fired_actions(&set, &decision);
+        // PY-ops-7.2 逾期视为默认接受: a passed sign clock can stand for the sign itself.
+        let assumed = (overdue.assume == Some(Action::Sign)
+            && passed
+            && status == Some(Status::Dispatched)
+            && ticket.lead_unit_id.as_deref() == Some(clock.unit.as_str()))
+        .then_some(Action::Sign);
+        let swept = Clock {
+            state: if passed {
+                ClockState::Missed
+            } else {
+                ClockState::Warned
+            },
+            next_sweep_at: if assumed.is_some() { None } else { next },
+            rounds: clock.rounds + i64::from(!actions.is_empty()),
+            ..clock.clone()
         };
+        let mut trail = vec![decision_entry(ticket_id, now_us, &decision)];
+        let mut update = None;
+        if let Some(action) = assumed {
+            update = Some(TicketUpdate {
+                status: Status::Signed.as_str().to_owned(),
+                lead_unit_id: ticket.lead_unit_id.clone(),
+                lead_unit_name: ticket.lead_unit_name.clone(),
+                assist_units: ticket.assist_units.clone(),
+                deadlines: ticket.deadlines.clone(),
+                resolve_due: ticket.resolve_due,
+                provisional: ticket.provisional,
+                updated_at: now_us,
+                dispatched_at: ticket.dispatched_at,
+            });
+            trail.push(crate::audit::TrailEntry {
+                ticket_id: ticket_id.to_owned(),
+                seq: 0,
+                at: now_us,
+                kind: crate::audit::EntryKind::Event,
+                actor: format!("sweep:{}", set.id()),
+                hook: None,
+                outcome: Some(action.as_str().to_owned()),
+                policy_id: Some(set.id().to_owned()),
+                policy_version: Some(set.version().to_owned()),
+                input: json!({"action": action.as_str(), "unit": clock.unit, "assumed": true,
+                              "at": instant(now_us)}),
+                output: json!({"outcome": "allowed", "from": Status::Dispatched.as_str(),
+                               "to": Status::Signed.as_str(), "lead": ticket.lead_unit_id,
+                               "part": "lead", "assumed": true, "reasons": []}),
+                cite: decision.cite.clone(),
+                notes: vec!["acceptance assumed when the signing window passed".into()],
+                duration_us: None,
+                prev_hash: String::new(),
+                hash: String::new(),
+            });
+        }
+        let notifications = fired_by(
+            &set,
+            ticket_id,
+            &decision,
+            0,
+            Some((clock.name.as_str(), clock.unit.as_str())),
+            now_us,
+        );
+        let mut write = write(&ticket.jurisdiction, swept);
+        write.ticket = update;
+        write.trail = trail;
+        write.notifications = notifications;
         // Another sweeper got there first: it fired, this one does not.
         let applied = self.store.apply(write, now_us)?;
         if applied.is_some() {
             self.metrics.decided(std::slice::from_ref(&decision));
-            for action in &verdict.actions {
+            for action in &actions {
                 self.metrics.fired(&action.kind);
             }
         }
         Ok(applied.map(|_| FiredClock {
-            ticket: clock.ticket_id.clone(),
-            clock: clock.clock.clone(),
-            unit: clock.unit_id.clone(),
-            actions: verdict.actions,
+            ticket: ticket_id.to_owned(),
+            clock: clock.name.as_str().to_owned(),
+            unit: clock.unit.clone(),
+            actions,
+            assumed: assumed.map(Action::as_str),
         }))
     }
 }
@@ -284,7 +304,7 @@ impl Service {
         let notifications = rows
             .into_iter()
             .map(|n| {
-                json!({"id": n.id, "ticket": n.ticket_id, "clock": n.clock, "kind": n.kind,
+                json!({"id": n.id, "ticket": n.ticket_id, "clock": n.clock, "seq": n.seq, "kind": n.kind,
                        "to": n.to_unit_id.map(|id| json!({"id": id, "name": n.to_unit_name})),
                        "channel": n.channel, "note": n.note,
                        "cite": serde_json::from_str::<Value>(&n.cite).unwrap_or(Value::Null),

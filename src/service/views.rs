@@ -6,7 +6,7 @@ use serde_json::Value;
 
 use super::ServiceError;
 use crate::audit::{ChainStatus, TrailEntry};
-use crate::domain::{UnitRef, format_instant, from_micros, mask_name, mask_phone};
+use crate::domain::{Clock, UnitRef, format_instant, from_micros, mask_name, mask_phone};
 use crate::store::{StoreError, TicketRow};
 
 #[derive(Debug, Clone, Serialize)]
@@ -28,6 +28,19 @@ pub struct RequesterView {
     pub phone: Option<String>,
 }
 
+/// One clock as a ticket answer shows it (API.md "Lifecycle additions").
+#[derive(Debug, Clone, Serialize)]
+pub struct ClockEntry {
+    pub name: &'static str,
+    pub unit: UnitRef,
+    pub due: String,
+    pub state: &'static str,
+    pub met_at: Option<String>,
+    pub rounds: i64,
+    pub met_by: Vec<&'static str>,
+    pub cite: Vec<String>,
+}
+
 #[derive(Debug, Clone, Serialize)]
 pub struct TicketView {
     pub id: String,
@@ -39,7 +52,10 @@ pub struct TicketView {
     pub area: Option<String>,
     pub content: String,
     pub requester: Option<RequesterView>,
+    /// The centre's receipt time (its claim; PY-6 counts from it).
     pub received_at: String,
+    /// When this server received the filing: the time of record.
+    pub recorded_at: String,
     /// When the lead unit last received it (filing, re-dispatch, redo); limits count from here.
     pub dispatched_at: Option<String>,
     pub status: String,
@@ -47,6 +63,10 @@ pub struct TicketView {
     pub assist_units: Vec<UnitRef>,
     pub route_mode: Option<String>,
     pub deadlines: Value,
+    /// Every unit's clocks, co-units' included.
+    pub clocks: Vec<ClockEntry>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub statutory_limit: Option<Value>,
     /// Some deadline reached a year the calendar does not hold: computed on weekdays alone.
     pub provisional: bool,
     pub rejection: Option<Value>,
@@ -107,11 +127,31 @@ pub(super) fn instant_text(
 }
 
 impl TicketView {
+    /// `unit_name` names the units clocks are owed by (the ticket's set knows them).
     pub(super) fn from_row(
         row: TicketRow,
         trail: Option<&[TrailEntry]>,
+        clocks: &[Clock],
+        unit_name: &dyn Fn(&str) -> Option<String>,
     ) -> Result<Self, ServiceError> {
         let offset = offset_of(&row)?;
+        let at = |t: chrono::DateTime<chrono::Utc>| format_instant(t.with_timezone(&offset));
+        let clocks = clocks
+            .iter()
+            .map(|c| ClockEntry {
+                name: c.name.as_str(),
+                unit: UnitRef {
+                    id: c.unit.clone(),
+                    name: unit_name(&c.unit).unwrap_or_else(|| c.unit.clone()),
+                },
+                due: at(c.due),
+                state: c.state.as_str(),
+                met_at: c.met_at.map(at),
+                rounds: c.rounds,
+                met_by: c.met_by.iter().map(|a| a.as_str()).collect(),
+                cite: c.cite.clone(),
+            })
+            .collect();
         let json = |what: &str, text: &str| -> Result<Value, ServiceError> {
             serde_json::from_str(text).map_err(|e| corrupt(what, &row.id, e))
         };
@@ -142,8 +182,16 @@ impl TicketView {
                     phone: row.requester_phone.clone(),
                 }
             });
+        let statutory_limit = row
+            .statutory_limit
+            .as_deref()
+            .map(|s| json("statutory_limit", s))
+            .transpose()?;
         Ok(Self {
             received_at: instant_text(row.received_at, offset, &row.id)?,
+            recorded_at: instant_text(row.created_at, offset, &row.id)?,
+            clocks,
+            statutory_limit,
             dispatched_at: row
                 .dispatched_at
                 .map(|at| instant_text(at, offset, &row.id))

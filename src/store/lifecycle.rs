@@ -6,35 +6,46 @@ use diesel::sqlite::SqliteConnection;
 
 use super::connection::{Store, StoreError};
 use super::rows::{DeadlineRow, NewNotification, NotificationRow, TicketUpdate, TrailRow};
-use super::schema::{deadlines, notifications, tickets, trail_entries};
+use super::schema::{action_keys, deadlines, notifications, tickets, trail_entries};
 use crate::audit::{TrailEntry, genesis_hash};
+use crate::domain::Clock;
 
 /// What must still hold for a write to apply.
 #[derive(Debug, Clone)]
 pub enum Guard {
     /// The ticket is at this revision (nobody acted on it since it was read).
     Revision(i64),
-    /// This clock is still due at this sweep instant (no other sweep handled it). The write
-    /// moves it to `state` and its next look to `next_sweep_at`.
+    /// This clock is still due at this sweep instant (no other sweep handled it); the write
+    /// carries its new state in `deadlines`.
     Sweep {
         clock: String,
         unit_id: String,
         was: i64,
-        state: String,
-        next_sweep_at: Option<i64>,
     },
 }
 
 #[derive(Debug, Clone)]
 pub struct TicketWrite {
     pub ticket_id: String,
+    pub jurisdiction: String,
     pub guard: Guard,
     pub ticket: Option<TicketUpdate>,
     /// Clocks to insert or replace.
-    pub deadlines: Vec<DeadlineRow>,
+    pub deadlines: Vec<Clock>,
     /// Unsealed entries: numbered and chained inside the transaction.
     pub trail: Vec<TrailEntry>,
+    /// Each `seq` is an offset into `trail`: the decision that fired it.
     pub notifications: Vec<NewNotification>,
+    /// `(key, body hash)` of an idempotent action: recorded with the action's event.
+    pub action_key: Option<(String, String)>,
+}
+
+/// What an earlier action with the same idempotency key was.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SeenAction {
+    pub body_hash: String,
+    /// The action's event in the trail.
+    pub seq: i64,
 }
 
 fn check_guard(conn: &mut SqliteConnection, write: &TicketWrite, now: i64) -> QueryResult<bool> {
@@ -62,21 +73,27 @@ fn check_guard(conn: &mut SqliteConnection, write: &TicketWrite, now: i64) -> Qu
             clock,
             unit_id,
             was,
-            state,
-            next_sweep_at,
-        } => diesel::update(
-            deadlines::table
-                .filter(deadlines::ticket_id.eq(&write.ticket_id))
-                .filter(deadlines::clock.eq(clock))
-                .filter(deadlines::unit_id.eq(unit_id))
-                .filter(deadlines::next_sweep_at.eq(was)),
-        )
-        .set((
-            deadlines::state.eq(state),
-            deadlines::next_sweep_at.eq(next_sweep_at),
-            deadlines::updated_at.eq(now),
-        ))
-        .execute(conn)?,
+        } => {
+            let claimed = diesel::update(
+                deadlines::table
+                    .filter(deadlines::ticket_id.eq(&write.ticket_id))
+                    .filter(deadlines::clock.eq(clock))
+                    .filter(deadlines::unit_id.eq(unit_id))
+                    .filter(deadlines::next_sweep_at.eq(was)),
+            )
+            .set(deadlines::updated_at.eq(now))
+            .execute(conn)?;
+            // A sweep that also moves the ticket (acceptance assumed) bumps its revision, so
+            // an action decided on the older state is decided again.
+            if claimed == 1
+                && let Some(update) = &write.ticket
+            {
+                diesel::update(tickets::table.filter(tickets::id.eq(&write.ticket_id)))
+                    .set((update, tickets::revision.eq(tickets::revision + 1)))
+                    .execute(conn)?;
+            }
+            claimed
+        }
     };
     Ok(changed == 1)
 }
@@ -122,65 +139,119 @@ impl Store {
             if !check_guard(conn, &write, now)? {
                 return Ok(None);
             }
-            for row in &write.deadlines {
+            for clock in &write.deadlines {
+                let row = DeadlineRow::encode(&write.ticket_id, &write.jurisdiction, clock, now);
                 diesel::replace_into(deadlines::table)
-                    .values(row)
+                    .values(&row)
                     .execute(conn)?;
             }
+            let sealed = append_trail(conn, &write.ticket_id, write.trail)?;
             if !write.notifications.is_empty() {
+                let rows: Vec<NewNotification> = write
+                    .notifications
+                    .into_iter()
+                    .map(|mut n| {
+                        n.seq = n
+                            .seq
+                            .and_then(|offset| sealed.get(usize::try_from(offset).ok()?))
+                            .map(|e| e.seq);
+                        n
+                    })
+                    .collect();
                 diesel::insert_into(notifications::table)
-                    .values(&write.notifications)
+                    .values(&rows)
                     .execute(conn)?;
             }
-            append_trail(conn, &write.ticket_id, write.trail).map(Some)
+            if let (Some((key, body_hash)), Some(event)) = (&write.action_key, sealed.first()) {
+                diesel::insert_into(action_keys::table)
+                    .values((
+                        action_keys::ticket_id.eq(&write.ticket_id),
+                        action_keys::key.eq(key),
+                        action_keys::body_hash.eq(body_hash),
+                        action_keys::seq.eq(event.seq),
+                        action_keys::created_at.eq(now),
+                    ))
+                    .execute(conn)?;
+            }
+            Ok(Some(sealed))
         })
     }
 
-    pub fn deadlines(&self, ticket_id: &str) -> Result<Vec<DeadlineRow>, StoreError> {
-        Ok(deadlines::table
+    /// The action an idempotency key was used for on this ticket, if any.
+    pub fn seen_action(
+        &self,
+        ticket_id: &str,
+        key: &str,
+    ) -> Result<Option<SeenAction>, StoreError> {
+        Ok(action_keys::table
+            .filter(action_keys::ticket_id.eq(ticket_id))
+            .filter(action_keys::key.eq(key))
+            .select((action_keys::body_hash, action_keys::seq))
+            .first::<(String, i64)>(&mut self.conn()?)
+            .optional()?
+            .map(|(body_hash, seq)| SeenAction { body_hash, seq }))
+    }
+
+    pub fn deadlines(&self, ticket_id: &str) -> Result<Vec<Clock>, StoreError> {
+        deadlines::table
             .filter(deadlines::ticket_id.eq(ticket_id))
             .order((deadlines::clock, deadlines::unit_id))
             .select(DeadlineRow::as_select())
-            .load(&mut self.conn()?)?)
+            .load(&mut self.conn()?)?
+            .into_iter()
+            .map(|row| row.decode().map(|(_, clock)| clock))
+            .collect()
     }
 
-    /// The clocks of many tickets at once, in the same order per ticket.
-    pub fn deadlines_of(&self, ticket_ids: &[String]) -> Result<Vec<DeadlineRow>, StoreError> {
-        let mut rows = Vec::new();
+    /// The clocks of many tickets at once, each with its ticket id, in the same order per
+    /// ticket.
+    pub fn deadlines_of(&self, ticket_ids: &[String]) -> Result<Vec<(String, Clock)>, StoreError> {
+        let mut clocks = Vec::new();
         let mut conn = self.conn()?;
         for chunk in ticket_ids.chunks(500) {
-            rows.extend(
-                deadlines::table
-                    .filter(deadlines::ticket_id.eq_any(chunk))
-                    .order((deadlines::ticket_id, deadlines::clock, deadlines::unit_id))
-                    .select(DeadlineRow::as_select())
-                    .load(&mut conn)?,
-            );
+            for row in deadlines::table
+                .filter(deadlines::ticket_id.eq_any(chunk))
+                .order((deadlines::ticket_id, deadlines::clock, deadlines::unit_id))
+                .select(DeadlineRow::as_select())
+                .load(&mut conn)?
+            {
+                clocks.push(row.decode()?);
+            }
         }
-        Ok(rows)
+        Ok(clocks)
     }
 
-    /// Clocks of these jurisdictions the sweeper should look at as of `now`, oldest first.
+    /// Clocks of these jurisdictions the sweeper should look at as of `now`, oldest first,
+    /// each with its ticket id.
     pub fn due_deadlines(
         &self,
         now: i64,
         jurisdictions: &[String],
         limit: i64,
-    ) -> Result<Vec<DeadlineRow>, StoreError> {
-        Ok(deadlines::table
+    ) -> Result<Vec<(String, Clock)>, StoreError> {
+        deadlines::table
             .filter(deadlines::next_sweep_at.le(now))
             .filter(deadlines::jurisdiction.eq_any(jurisdictions))
             .order(deadlines::next_sweep_at)
             .limit(limit)
             .select(DeadlineRow::as_select())
-            .load(&mut self.conn()?)?)
+            .load(&mut self.conn()?)?
+            .into_iter()
+            .map(DeadlineRow::decode)
+            .collect()
     }
 
-    /// Actions already fired on one clock of a ticket, oldest first.
-    pub fn fired(&self, ticket_id: &str, clock: &str) -> Result<Vec<NotificationRow>, StoreError> {
+    /// Actions already fired on one unit's clock of a ticket, oldest first.
+    pub fn fired(
+        &self,
+        ticket_id: &str,
+        clock: &str,
+        unit: &str,
+    ) -> Result<Vec<NotificationRow>, StoreError> {
         Ok(notifications::table
             .filter(notifications::ticket_id.eq(ticket_id))
             .filter(notifications::clock.eq(clock))
+            .filter(notifications::clock_unit.eq(unit))
             .order(notifications::id)
             .select(NotificationRow::as_select())
             .load(&mut self.conn()?)?)
@@ -211,7 +282,7 @@ impl Store {
     pub fn escalated(&self, ticket_id: &str) -> Result<bool, StoreError> {
         let count: i64 = notifications::table
             .filter(notifications::ticket_id.eq(ticket_id))
-            .filter(notifications::kind.eq_any(["escalate", "refer"]))
+            .filter(notifications::kind.eq_any(["escalate", "refer", "supervise"]))
             .count()
             .get_result(&mut self.conn()?)?;
         Ok(count > 0)

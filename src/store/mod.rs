@@ -1,5 +1,6 @@
 //! Tickets, trails and policy versions in SQL (diesel). Every write is one transaction.
 
+mod codec;
 mod connection;
 mod ledger;
 mod lifecycle;
@@ -8,8 +9,6 @@ mod schema;
 mod tickets;
 
 pub use connection::{DatabaseUrl, Store, StoreError};
-pub use lifecycle::{Guard, TicketWrite};
-pub use rows::{
-    DeadlineRow, NewNotification, NotificationRow, PolicyVersionRow, TicketRow, TicketUpdate,
-};
+pub use lifecycle::{Guard, SeenAction, TicketWrite};
+pub use rows::{NewNotification, NotificationRow, PolicyVersionRow, TicketRow, TicketUpdate};
 pub use tickets::{Filed, TicketFilter};

@@ -35,6 +35,7 @@ pub struct TicketRow {
     pub updated_at: i64,
     pub revision: i64,
     pub dispatched_at: Option<i64>,
+    pub statutory_limit: Option<String>,
 }
 
 impl TicketRow {
@@ -60,11 +61,12 @@ pub struct TicketUpdate {
     pub dispatched_at: Option<i64>,
 }
 
-/// One clock of one unit on one ticket.
+/// One clock of one unit on one ticket, as stored; [`super::codec`] turns it into a
+/// `domain::Clock` and back.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
 #[diesel(table_name = deadlines)]
 #[diesel(treat_none_as_null = true)]
-pub struct DeadlineRow {
+pub(super) struct DeadlineRow {
     pub ticket_id: String,
     pub jurisdiction: String,
     pub clock: String,
@@ -74,6 +76,10 @@ pub struct DeadlineRow {
     pub provisional: bool,
     pub next_sweep_at: Option<i64>,
     pub updated_at: i64,
+    pub met_by: String,
+    pub cite: String,
+    pub met_at: Option<i64>,
+    pub rounds: i64,
 }
 
 /// A fired action, for deployments to deliver (SMS, e-mail, WeChat…).
@@ -82,7 +88,8 @@ pub struct DeadlineRow {
 pub struct NotificationRow {
     pub id: i64,
     pub ticket_id: String,
-    pub clock: String,
+    pub clock: Option<String>,
+    pub clock_unit: Option<String>,
     pub kind: String,
     pub to_unit_id: Option<String>,
     pub to_unit_name: Option<String>,
@@ -90,13 +97,17 @@ pub struct NotificationRow {
     pub cite: String,
     pub note: Option<String>,
     pub created_at: i64,
+    pub seq: Option<i64>,
 }
 
+/// A fired action to store. `seq` is the offset of the deciding decision among the write's
+/// trail entries (0 = the first); the store turns it into the entry's seq once sealed.
 #[derive(Debug, Clone, PartialEq, Insertable)]
 #[diesel(table_name = notifications)]
 pub struct NewNotification {
     pub ticket_id: String,
-    pub clock: String,
+    pub clock: Option<String>,
+    pub clock_unit: Option<String>,
     pub kind: String,
     pub to_unit_id: Option<String>,
     pub to_unit_name: Option<String>,
@@ -104,6 +115,7 @@ pub struct NewNotification {
     pub cite: String,
     pub note: Option<String>,
     pub created_at: i64,
+    pub seq: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Insertable)]

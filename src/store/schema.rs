@@ -29,6 +29,7 @@ diesel::table! {
         updated_at -> BigInt,
         revision -> BigInt,
         dispatched_at -> Nullable<BigInt>,
+        statutory_limit -> Nullable<Text>,
     }
 }
 
@@ -43,6 +44,10 @@ diesel::table! {
         provisional -> Bool,
         next_sweep_at -> Nullable<BigInt>,
         updated_at -> BigInt,
+        met_by -> Text,
+        cite -> Text,
+        met_at -> Nullable<BigInt>,
+        rounds -> BigInt,
     }
 }
 
@@ -50,7 +55,8 @@ diesel::table! {
     notifications (id) {
         id -> BigInt,
         ticket_id -> Text,
-        clock -> Text,
+        clock -> Nullable<Text>,
+        clock_unit -> Nullable<Text>,
         kind -> Text,
         to_unit_id -> Nullable<Text>,
         to_unit_name -> Nullable<Text>,
@@ -58,6 +64,7 @@ diesel::table! {
         cite -> Text,
         note -> Nullable<Text>,
         created_at -> BigInt,
+        seq -> Nullable<BigInt>,
     }
 }
 
@@ -66,6 +73,16 @@ diesel::table! {
         key -> Text,
         body_hash -> Text,
         ticket_id -> Text,
+        created_at -> BigInt,
+    }
+}
+
+diesel::table! {
+    action_keys (ticket_id, key) {
+        ticket_id -> Text,
+        key -> Text,
+        body_hash -> Text,
+        seq -> BigInt,
         created_at -> BigInt,
     }
 }
@@ -120,5 +137,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     deadlines,
     notifications,
     idempotency_keys,
+    action_keys,
     ledger
 );

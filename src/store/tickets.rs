@@ -2,9 +2,10 @@ use diesel::prelude::*;
 use diesel::sqlite::Sqlite;
 
 use super::connection::{Store, StoreError};
-use super::rows::{DeadlineRow, PolicyVersionRow, TicketRow, TrailRow};
+use super::rows::{DeadlineRow, NewNotification, PolicyVersionRow, TicketRow, TrailRow};
 use super::schema::{deadlines, idempotency_keys, policy_versions, tickets, trail_entries};
 use crate::audit::TrailEntry;
+use crate::domain::Clock;
 
 /// Statuses in which a passed `resolve` deadline counts as overdue.
 const OPEN_STATUSES: &[&str] = &["dispatched", "signed", "in_progress", "reopened"];
@@ -48,10 +49,15 @@ impl Store {
         &self,
         ticket: &TicketRow,
         trail: &[TrailEntry],
-        clocks: &[DeadlineRow],
+        clocks: &[Clock],
+        notifications: &[NewNotification],
         idempotency: Option<(&str, &str)>,
     ) -> Result<Filed, StoreError> {
         let rows: Vec<TrailRow> = trail.iter().map(TrailRow::from).collect();
+        let clocks: Vec<DeadlineRow> = clocks
+            .iter()
+            .map(|c| DeadlineRow::encode(&ticket.id, &ticket.jurisdiction, c, ticket.created_at))
+            .collect();
         self.write(|conn| {
             if let Some((key, body_hash)) = idempotency {
                 let seen: Option<(String, String)> = idempotency_keys::table
@@ -74,8 +80,22 @@ impl Store {
                 .values(&rows)
                 .execute(conn)?;
             diesel::insert_into(deadlines::table)
-                .values(clocks)
+                .values(&clocks)
                 .execute(conn)?;
+            // Offsets are trail positions; a new ticket's trail starts at seq 1.
+            let fired: Vec<NewNotification> = notifications
+                .iter()
+                .cloned()
+                .map(|mut n| {
+                    n.seq = n.seq.map(|offset| offset + 1);
+                    n
+                })
+                .collect();
+            if !fired.is_empty() {
+                diesel::insert_into(super::schema::notifications::table)
+                    .values(&fired)
+                    .execute(conn)?;
+            }
             let first_hash = trail.first().map(|e| e.hash.as_str()).unwrap_or_default();
             super::ledger::append(conn, &ticket.id, first_hash, ticket.created_at)?;
             if let Some((key, body_hash)) = idempotency {
