@@ -255,7 +255,7 @@ pub fn check(args: &CommonArgs) -> Result<ExitCode, CliError> {
 fn print_routing(set: &CompiledSet, routing: &RoutingReport) {
     let id = set.id();
     println!(
-        "    routing: {} combinations, {} accepted, {} without exactly one declared lead; {} units lead",
+        "    routing: {} combinations, {} accepted, {} without exactly one declared lead or with a clock nobody can meet; {} units lead",
         routing.combinations,
         routing.accepted,
         routing.gaps.len(),

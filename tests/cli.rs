@@ -122,6 +122,30 @@ fn check_fails_on_a_failing_golden_test_and_on_untested_rules() {
 }
 
 #[test]
+fn check_refuses_a_clock_no_action_can_meet_and_names_the_hook() {
+    let tree = PolicyTree::shipped();
+    let script = tree.policies().join("anshan/main.rhai");
+    let text = std::fs::read_to_string(&script).unwrap();
+    let unmeetable = text.replace(
+        "deadlines: #{ resolve: working_days(ticket.dispatched_at, days) },",
+        "deadlines: #{ resolve: working_days(ticket.dispatched_at, days), \
+         plan: #{ due: working_days(ticket.dispatched_at, days), met_by: [\"revisit\"] } },",
+    );
+    assert_ne!(unmeetable, text, "the edit applies");
+    std::fs::write(&script, unmeetable).unwrap();
+    let (code, stdout, _) = check(&tree);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("main.rhai: hook `time_limits` declares clock `plan` owed by the lead and met by revisit, which the lead can never take"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("hint: name in `met_by` one of sign"),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn unknown_flags_are_refused_with_usage() {
     let (code, _, stderr) = jiesu(&["serve", "--colour", "red"]);
     assert_eq!(code, 2);

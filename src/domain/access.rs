@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// A hotline centre's intake desk: files and reads tickets of its jurisdictions.
+    /// A hotline centre's desk: files and reads tickets of its jurisdictions, and takes the
+    /// centre's part in them (dispatch, supervise, revisit).
     Intake,
     /// A handling unit: sees and acts on its own tickets only.
     Unit,
@@ -69,7 +70,8 @@ pub fn role_may(role: Role, capability: Capability) -> bool {
     use Capability::*;
     match role {
         Role::Admin => true,
-        Role::Intake => matches!(capability, FileTicket | ReadTickets | ReadPolicies),
+        // Intake acts only in the centre's part (the parts table in `action.rs` says which).
+        Role::Intake => matches!(capability, FileTicket | ReadTickets | Act | ReadPolicies),
         Role::Unit => matches!(capability, ReadTickets | Act | ReadPolicies),
         // A supervisor reads what an auditor reads, and also acts (on escalated tickets).
         Role::Supervisor => capability == Act || role_may(Role::Auditor, capability),

@@ -73,6 +73,12 @@ pub struct Clock {
 }
 
 impl Clock {
+    /// Whether its owner still owes it: running, or missed and not yet met late. Only such
+    /// a clock gives a unit that neither leads nor assists a part on the ticket.
+    pub fn still_owed(&self) -> bool {
+        self.state.is_live() || (self.state == ClockState::Missed && self.met_at.is_none())
+    }
+
     /// Whether `action` by `unit` meets this clock.
     pub fn met_by_action(&self, action: Action, unit: &str) -> bool {
         self.unit == unit && self.met_by.contains(&action)

@@ -8,10 +8,24 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, FixedOffset};
 use serde_json::Value;
 
-use super::contract::policy_ticket;
+use super::contract::{TimeLimits, policy_ticket};
 use super::golden::DEFAULT_RECEIVED_AT;
 use super::{AcceptOutcome, CompiledSet, Hook};
-use crate::domain::{Category, Channel, Flag, NewTicket};
+use crate::domain::{
+    Action, Category, Channel, Flag, NewTicket, Part, Status, UnitLevel, part_actions,
+};
+
+/// The rounds `time_limits` is asked for after filing (the host's `redo`): each may declare
+/// other clocks, and each must be meetable.
+const REDO: &[&str] = &["redispatch", "dispatch", "reopen", "reverify", "supervise"];
+
+/// Statuses in which clocks run.
+const OPEN: &[Status] = &[
+    Status::Dispatched,
+    Status::Signed,
+    Status::InProgress,
+    Status::Reopened,
+];
 
 /// Flags that, by themselves, may change who leads: coordination, emergency services,
 /// scope and difficulty. Each is tried alone, with no area.
@@ -154,9 +168,98 @@ fn check_case(set: &CompiledSet, received: DateTime<FixedOffset>, case: &Case, o
             .push(gap(format!("`{}` is both lead and co-unit", route.lead)));
         return;
     }
+    let mut routed = input.clone();
+    routed["lead"] = serde_json::json!(route.lead);
+    routed["assist"] = serde_json::json!(route.assist);
+    let plain = case.flags.is_empty() && case.area.is_none();
+    let rounds = std::iter::once(None).chain(REDO.iter().copied().map(Some).filter(|_| plain));
+    for redo in rounds {
+        if let Some(redo) = redo {
+            routed["redo"] = serde_json::json!(redo);
+        }
+        let limits = set
+            .decide(Hook::TimeLimits, std::slice::from_ref(&routed))
+            .map_err(|e| e.to_string())
+            .and_then(|d| d.time_limits());
+        match limits {
+            Ok(limits) => {
+                if let Some(problem) = unmeetable(set, &limits, &route.lead, &route.assist) {
+                    out.gaps.push(gap(problem));
+                    return;
+                }
+            }
+            Err(e) => {
+                out.gaps.push(gap(format!("time_limits failed: {e}")));
+                return;
+            }
+        }
+    }
     *out.leads.entry(route.lead.clone()).or_default() += 1;
     out.reached.insert(route.lead);
     out.reached.extend(route.assist);
+}
+
+/// Whether some part can take `action` while the ticket is open.
+fn can_take(parts: &[Part], action: Action) -> bool {
+    parts
+        .iter()
+        .any(|p| OPEN.iter().any(|s| part_actions(*s, *p).contains(&action)))
+}
+
+/// The first clock a decision declares that its owner could never meet, said for the
+/// policy's author: which file and hook, which clock, whose, and what would meet it.
+pub fn unmeetable(
+    set: &CompiledSet,
+    limits: &TimeLimits,
+    lead: &str,
+    assist: &[String],
+) -> Option<String> {
+    let parts_of = |unit: Option<&str>, co_unit: bool| -> Vec<Part> {
+        let Some(unit) = unit else {
+            return vec![if co_unit { Part::CoUnit } else { Part::Lead }];
+        };
+        let mut parts = vec![Part::ClockOwner];
+        if unit == lead {
+            parts.push(Part::Lead);
+        }
+        if assist.iter().any(|a| a == unit) {
+            parts.push(Part::CoUnit);
+        }
+        if set.unit(unit).is_some_and(|u| u.level == UnitLevel::Centre) {
+            parts.push(Part::Centre);
+        }
+        parts
+    };
+    let owned = limits
+        .clocks
+        .iter()
+        .map(|c| (c, false))
+        .chain(limits.co_unit_clocks.iter().map(|c| (c, true)));
+    for (clock, co_unit) in owned {
+        let parts = parts_of(clock.unit.as_deref(), co_unit);
+        if clock.met_by.iter().any(|a| can_take(&parts, *a)) {
+            continue;
+        }
+        let owner = match (&clock.unit, co_unit) {
+            (Some(unit), _) => format!("`{unit}`"),
+            (None, true) => "each co-unit".to_owned(),
+            (None, false) => "the lead".to_owned(),
+        };
+        let takes: Vec<&str> = Action::ALL
+            .iter()
+            .filter(|a| can_take(&parts, **a))
+            .map(|a| a.as_str())
+            .collect();
+        let met_by: Vec<&str> = clock.met_by.iter().map(|a| a.as_str()).collect();
+        return Some(format!(
+            "{}: hook `time_limits` declares clock `{}` owed by {owner} and met by {}, which {owner} can never take; hint: name in `met_by` one of {}",
+            set.hook_file(Hook::TimeLimits).unwrap_or("main.rhai"),
+            clock.name.as_str(),
+            met_by.join(", "),
+            takes.join(", ")
+        ));
+    }
+    None
 }
 
 /// Enumerates the set's combinations and checks each accepted one, on every core.

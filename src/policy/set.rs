@@ -496,6 +496,14 @@ impl CompiledSet {
         &self.fingerprint
     }
 
+    /// The file whose hook runs for `hook` (this set's or the parent's that it falls back to).
+    pub fn hook_file(&self, hook: Hook) -> Option<&str> {
+        self.layers
+            .iter()
+            .find(|l| l.hooks.contains(&hook))
+            .and_then(|l| l.ast.source())
+    }
+
     pub fn defines(&self, hook: Hook) -> bool {
         self.layers.iter().any(|l| l.hooks.contains(&hook))
     }

@@ -143,7 +143,7 @@ fn parts_of(unit: &str, row: &TicketRow, clocks: &[Clock], set: &CompiledSet) ->
     if row.assist().iter().any(|u| u.id == unit) {
         parts.push(Part::CoUnit);
     }
-    if parts.is_empty() && clocks.iter().any(|c| c.unit == unit) {
+    if parts.is_empty() && clocks.iter().any(|c| c.unit == unit && c.still_owed()) {
         parts.push(Part::ClockOwner);
     }
     if set.unit(unit).is_some_and(|u| u.level == UnitLevel::Centre) {
