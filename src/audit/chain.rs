@@ -71,6 +71,27 @@ pub fn genesis_hash(ticket_id: &str) -> String {
     hex::encode(hasher.finalize())
 }
 
+/// The one place entries are numbered and chained: after a ticket's last stored entry
+/// (`(seq, hash)`), or from the genesis of a new trail.
+pub fn seal_after(
+    ticket_id: &str,
+    last: Option<(i64, String)>,
+    entries: Vec<TrailEntry>,
+) -> Vec<TrailEntry> {
+    let (mut seq, mut prev) = last.unwrap_or_else(|| (0, genesis_hash(ticket_id)));
+    entries
+        .into_iter()
+        .map(|mut entry| {
+            seq += 1;
+            entry.seq = seq;
+            entry.ticket_id = ticket_id.to_owned();
+            let sealed = entry.seal(prev.clone());
+            prev.clone_from(&sealed.hash);
+            sealed
+        })
+        .collect()
+}
+
 impl TrailEntry {
     /// The hash of this entry's content and `prev_hash`. JSON is hashed in serde_json's
     /// canonical form (keys sorted), which is also the stored form.
@@ -102,7 +123,7 @@ impl TrailEntry {
     }
 
     /// Sets `prev_hash` and `hash`, appending this entry after `prev`.
-    pub fn seal(mut self, prev_hash: String) -> Self {
+    fn seal(mut self, prev_hash: String) -> Self {
         self.prev_hash = prev_hash;
         self.hash = self.compute_hash();
         self

@@ -5,5 +5,5 @@
 mod chain;
 mod ledger;
 
-pub use chain::{ChainStatus, EntryKind, TrailEntry, genesis_hash, verify_chain};
+pub use chain::{ChainStatus, EntryKind, TrailEntry, genesis_hash, seal_after, verify_chain};
 pub use ledger::{LedgerEntry, LedgerProblem, ledger_genesis, verify_ledger};

@@ -11,7 +11,7 @@ use super::actions::time_of_record;
 use super::clocks::declared_clocks;
 use super::outbox::fired_by_all;
 use super::{Service, ServiceError, TicketView};
-use crate::audit::{EntryKind, TrailEntry, genesis_hash};
+use crate::audit::{EntryKind, TrailEntry};
 use crate::domain::{NewTicket, Principal, Rejection, Status, UnitRef, format_instant, to_micros};
 use crate::policy::{
     AcceptOutcome, CompiledSet, Decision, DecisionError, Hook, TimeLimits, policy_ticket,
@@ -250,21 +250,6 @@ pub(super) fn decision_entry(ticket_id: &str, at: i64, d: &Decision) -> TrailEnt
     }
 }
 
-/// Numbers and chains entries, starting a new ticket's trail.
-fn seal_chain(ticket_id: &str, entries: Vec<TrailEntry>) -> Vec<TrailEntry> {
-    let mut prev = genesis_hash(ticket_id);
-    entries
-        .into_iter()
-        .enumerate()
-        .map(|(i, mut entry)| {
-            entry.seq = i as i64 + 1;
-            let sealed = entry.seal(prev.clone());
-            prev = sealed.hash.clone();
-            sealed
-        })
-        .collect()
-}
-
 impl Service {
     /// Files a ticket: decides it by its jurisdiction's policy and stores ticket, trail and
     /// clocks atomically. `actor` names who filed it, for the trail. With an idempotency key
@@ -320,10 +305,9 @@ impl Service {
             prev_hash: String::new(),
             hash: String::new(),
         };
-        let entries = std::iter::once(filed)
+        let trail: Vec<TrailEntry> = std::iter::once(filed)
             .chain(decisions.iter().map(|d| decision_entry(&id, at, d)))
             .collect();
-        let trail = seal_chain(&id, entries);
 
         let row = TicketRow {
             id: id.clone(),
@@ -367,11 +351,11 @@ impl Service {
         // The filed event stands first; decision i stands at offset i + 1.
         let notifications = fired_by_all(&set, &id, &decisions, 1, at);
         let key = idempotency_key.map(|k| (k, body_hash.as_str()));
-        match self
+        let trail = match self
             .store
-            .insert_ticket(&row, &trail, &clocks, &notifications, key)?
+            .insert_ticket(&row, trail, &clocks, &notifications, key)?
         {
-            Filed::Created => {}
+            Filed::Created(trail) => trail,
             Filed::Replayed(existing) => {
                 return Ok(Filing {
                     ticket: self.view(&existing)?,
@@ -381,7 +365,7 @@ impl Service {
             Filed::KeyConflict(existing) => {
                 return Err(ServiceError::IdempotencyConflict { ticket: existing });
             }
-        }
+        };
         self.metrics.decided(&decisions);
         self.metrics.filed(&row.jurisdiction, &row.status);
         tracing::info!(status = %row.status, lead = row.lead_unit_id.as_deref().unwrap_or("-"), "ticket filed");

@@ -7,7 +7,7 @@ use diesel::sqlite::SqliteConnection;
 use super::connection::{Store, StoreError};
 use super::rows::{DeadlineRow, NewNotification, NotificationRow, TicketUpdate, TrailRow};
 use super::schema::{action_keys, deadlines, notifications, tickets, trail_entries};
-use crate::audit::{TrailEntry, genesis_hash};
+use crate::audit::{TrailEntry, seal_after};
 use crate::domain::Clock;
 
 /// What must still hold for a write to apply.
@@ -110,16 +110,7 @@ fn append_trail(
         .select((trail_entries::seq, trail_entries::hash))
         .first(conn)
         .optional()?;
-    let (mut seq, mut prev) = last.unwrap_or_else(|| (0, genesis_hash(ticket_id)));
-    let mut sealed = Vec::with_capacity(entries.len());
-    for mut entry in entries {
-        seq += 1;
-        entry.seq = seq;
-        entry.ticket_id = ticket_id.to_owned();
-        let entry = entry.seal(prev);
-        prev = entry.hash.clone();
-        sealed.push(entry);
-    }
+    let sealed = seal_after(ticket_id, last, entries);
     let rows: Vec<TrailRow> = sealed.iter().map(TrailRow::from).collect();
     diesel::insert_into(trail_entries::table)
         .values(&rows)

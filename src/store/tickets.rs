@@ -11,9 +11,10 @@ use crate::domain::Clock;
 const OPEN_STATUSES: &[&str] = &["dispatched", "signed", "in_progress", "reopened"];
 
 /// What filing with an idempotency key came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Filed {
-    Created,
+    /// Written, with the trail as sealed.
+    Created(Vec<TrailEntry>),
     /// The key was used before with the same body: that ticket.
     Replayed(String),
     /// The key was used before with another body.
@@ -41,18 +42,19 @@ pub struct TicketFilter {
 }
 
 impl Store {
-    /// Writes a new ticket, its first trail entries and its clocks in one immediate
-    /// transaction. With an idempotency key already used, writes nothing and says for which
+    /// Writes a new ticket, its first trail entries (sealed here) and its clocks in one
+    /// immediate transaction. With an idempotency key already used, writes nothing and says for which
     /// ticket, and whether the body was the same.
     #[tracing::instrument(skip_all, fields(ticket = %ticket.id))]
     pub fn insert_ticket(
         &self,
         ticket: &TicketRow,
-        trail: &[TrailEntry],
+        trail: Vec<TrailEntry>,
         clocks: &[Clock],
         notifications: &[NewNotification],
         idempotency: Option<(&str, &str)>,
     ) -> Result<Filed, StoreError> {
+        let trail = crate::audit::seal_after(&ticket.id, None, trail);
         let rows: Vec<TrailRow> = trail.iter().map(TrailRow::from).collect();
         let clocks: Vec<DeadlineRow> = clocks
             .iter()
@@ -108,7 +110,7 @@ impl Store {
                     ))
                     .execute(conn)?;
             }
-            Ok(Filed::Created)
+            Ok(Filed::Created(trail.clone()))
         })
     }
 
