@@ -21,7 +21,7 @@ pub use request::{
     ActionRequest, Consent, EXTENSION_CRITERIA, Evidence, Onsite, Reply, Resolution, Satisfaction,
     Signatory, TERMINATION_CRITERIA,
 };
-pub use ticket::{NewTicket, Rejection, Requester, Status, StatutoryLimit};
+pub use ticket::{NewTicket, Rejection, Requester, Status, StatutoryLimit, Ticket};
 pub use time::{format_instant, from_micros, to_micros};
 pub use unit::{Unit, UnitLevel, UnitRef};
 pub use vocabulary::{Category, Channel, Flag, Redirect, RouteMode, STANDARD_TOPICS};

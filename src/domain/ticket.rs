@@ -1,7 +1,7 @@
-use chrono::{DateTime, FixedOffset};
+use chrono::{DateTime, FixedOffset, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Category, Channel, Flag, Redirect};
+use super::{Category, Channel, Flag, Redirect, RouteMode, UnitRef};
 
 /// What a hotline centre files (API.md `POST /api/v1/tickets`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,6 +101,50 @@ impl Status {
             self,
             Self::Dispatched | Self::Signed | Self::InProgress | Self::Reopened
         )
+    }
+}
+
+/// A filed ticket: what the centre filed, what the policy decided, and where it stands.
+/// Its clocks are [`super::Clock`]s of their own; its history is the trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ticket {
+    pub id: String,
+    pub jurisdiction: String,
+    pub channel: Channel,
+    pub category: Category,
+    pub topic: String,
+    pub flags: Vec<Flag>,
+    pub area: Option<String>,
+    pub content: String,
+    pub requester: Option<Requester>,
+    /// The centre's receipt time, its claim (PY-6 counts from it), in the ticket's zone.
+    pub received_at: DateTime<FixedOffset>,
+    /// When this server received the filing.
+    pub recorded_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub status: Status,
+    pub lead: Option<UnitRef>,
+    pub assist: Vec<UnitRef>,
+    pub route_mode: Option<RouteMode>,
+    /// When the lead last received it (filing, re-dispatch, redo): limits count from here.
+    pub dispatched_at: Option<DateTime<Utc>>,
+    /// Some deadline reached a year the calendar does not hold.
+    pub provisional: bool,
+    pub rejection: Option<Rejection>,
+    pub statutory_limit: Option<StatutoryLimit>,
+    pub policy_id: String,
+    pub policy_version: String,
+    /// Bumped by every write: a change decided on an older revision is decided again.
+    pub revision: i64,
+}
+
+impl Ticket {
+    pub fn lead_id(&self) -> Option<&str> {
+        self.lead.as_ref().map(|u| u.id.as_str())
+    }
+
+    pub fn offset(&self) -> FixedOffset {
+        *self.received_at.offset()
     }
 }
 

@@ -194,11 +194,6 @@ pub struct TimeLimits {
 }
 
 impl TimeLimits {
-    /// The lead's clock of this name, if the decision set one.
-    pub fn lead_due(&self, name: DeadlineName) -> Option<DateTime<FixedOffset>> {
-        self.lead_clocks().find(|c| c.name == name).map(|c| c.due)
-    }
-
     pub fn lead_clocks(&self) -> impl Iterator<Item = &ClockSpec> {
         self.clocks.iter().filter(|c| c.unit.is_none())
     }

@@ -3,25 +3,23 @@
 //! whether it is allowed, and one transaction records the event, the decisions, the clocks
 //! they settle or move and the accountability they fire.
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, SubsecRound, Utc};
 use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::clocks::{
-    action_history, declared_clocks, lead_deadlines_json, policy_view, resolve_due,
-};
+use super::clocks::{action_history, declared_clocks, policy_view};
 use super::filing::{decision_entry, invalid_output, unit_ref};
 use super::outbox::fired_by_all;
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry};
 use crate::domain::{
     Action, ActionRequest, Clock, Part, Principal, RevisitOutcome, Role, Settlement, Status,
-    UnitLevel, UnitRef, allowed_actions, format_instant, is_allowed, part_actions, part_for,
-    settle, status_after, status_after_revisit, stop_for_new_round, to_micros,
+    Ticket, UnitLevel, UnitRef, allowed_actions, format_instant, is_allowed, part_actions,
+    part_for, settle, status_after, status_after_revisit, stop_for_new_round, to_micros,
 };
 use crate::policy::{CompiledSet, Decision, Hook, Review, Verdict};
-use crate::store::{Guard, StoreError, TicketRow, TicketUpdate, TicketWrite};
+use crate::store::{Guard, StoreError, TicketWrite};
 
 /// A write decided on a stale read is decided again, this many times at most.
 const MAX_ATTEMPTS: usize = 5;
@@ -135,12 +133,12 @@ impl Actor {
 }
 
 /// The parts a unit plays on a ticket.
-fn parts_of(unit: &str, row: &TicketRow, clocks: &[Clock], set: &CompiledSet) -> Vec<Part> {
+fn parts_of(unit: &str, ticket: &Ticket, clocks: &[Clock], set: &CompiledSet) -> Vec<Part> {
     let mut parts = Vec::new();
-    if row.lead_unit_id.as_deref() == Some(unit) {
+    if ticket.lead_id() == Some(unit) {
         parts.push(Part::Lead);
     }
-    if row.assist().iter().any(|u| u.id == unit) {
+    if ticket.assist.iter().any(|u| u.id == unit) {
         parts.push(Part::CoUnit);
     }
     if parts.is_empty() && clocks.iter().any(|c| c.unit == unit && c.still_owed()) {
@@ -161,7 +159,7 @@ fn is_centre_action(action: Action) -> bool {
 
 fn actor(
     principal: &Principal,
-    row: &TicketRow,
+    row: &Ticket,
     clocks: &[Clock],
     set: &CompiledSet,
     request: &ActionRequest,
@@ -209,12 +207,12 @@ fn actor(
                 })
             }
             // An admin naming no unit acts for the centre, or for the lead in its part.
-            None if is_centre_action(request.action) || row.lead_unit_id.is_none() => Ok(Actor {
+            None if is_centre_action(request.action) || row.lead.is_none() => Ok(Actor {
                 unit: None,
                 parts: vec![Part::Centre],
             }),
             None => Ok(Actor {
-                unit: row.lead_unit_id.clone(),
+                unit: row.lead_id().map(str::to_owned),
                 parts: vec![Part::Lead, Part::Centre],
             }),
         },
@@ -235,7 +233,8 @@ fn merge(into: &mut Vec<Clock>, changed: Vec<Clock>) {
 
 /// The state an action leaves behind, before it is written.
 struct Change {
-    update: TicketUpdate,
+    /// The ticket as the action leaves it.
+    ticket: Ticket,
     /// Every clock after the action (what is written is what differs from before).
     clocks: Vec<Clock>,
     changed: Vec<Clock>,
@@ -261,6 +260,7 @@ impl Service {
         idempotency_key: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<ActionOutcome, ServiceError> {
+        let now = now.trunc_subsecs(6);
         validate(&request)?;
         let at = time_of_record(principal, request.at, "at", AT_TOLERANCE, now)?;
         self.scoped_row(principal, ticket_id)?;
@@ -335,9 +335,7 @@ impl Service {
             .store
             .ticket(ticket_id)?
             .ok_or_else(|| ServiceError::TicketNotFound(ticket_id.to_owned()))?;
-        let status = Status::parse(&row.status).ok_or_else(|| {
-            StoreError::Corrupt(format!("ticket `{ticket_id}` status `{}`", row.status))
-        })?;
+        let status = row.status;
         if !is_allowed(status, request.action) {
             return Err(ServiceError::ActionNotAllowed {
                 action: request.action.as_str(),
@@ -369,7 +367,7 @@ impl Service {
         };
         let offset = set.manifest().offset;
         let at_local = at.with_timezone(&offset);
-        let mut ticket = policy_view(&row, &clocks, offset);
+        let mut ticket = policy_view(&row, &clocks);
         ticket["actions"] =
             action_history(&self.store.events(std::slice::from_ref(&row.id))?, offset);
         let mut request_json = json!(request);
@@ -379,16 +377,9 @@ impl Service {
         let now_us = to_micros(now);
 
         let mut change = Change {
-            update: TicketUpdate {
-                status: row.status.clone(),
-                lead_unit_id: row.lead_unit_id.clone(),
-                lead_unit_name: row.lead_unit_name.clone(),
-                assist_units: row.assist_units.clone(),
-                deadlines: row.deadlines.clone(),
-                resolve_due: row.resolve_due,
-                provisional: row.provisional,
-                updated_at: now_us,
-                dispatched_at: row.dispatched_at,
+            ticket: Ticket {
+                updated_at: now,
+                ..row.clone()
             },
             clocks: clocks.clone(),
             changed: vec![],
@@ -450,11 +441,8 @@ impl Service {
                 at_local,
                 &mut change,
             )?;
-            change.update.status = new_status.as_str().to_owned();
+            change.ticket.status = new_status;
         }
-        let lead = change.update.lead_unit_id.clone();
-        change.update.deadlines = lead_deadlines_json(&change.clocks, lead.as_deref(), offset);
-        change.update.resolve_due = resolve_due(&change.clocks, lead.as_deref());
 
         let cite: Vec<String> = change
             .decisions
@@ -463,7 +451,7 @@ impl Service {
             .unwrap_or_default();
         let outcome = if review.allowed { "allowed" } else { "denied" };
         let mut output = json!({"outcome": outcome, "from": status.as_str(), "to": new_status.as_str(),
-                                "lead": row.lead_unit_id, "part": part.as_str(), "reasons": review.reasons,
+                                "lead": row.lead_id(), "part": part.as_str(), "reasons": review.reasons,
                                 "time_of_record": format_instant(at_local),
                                 "recorded_at": format_instant(now.with_timezone(&offset))});
         if !change.moved.is_empty() {
@@ -502,7 +490,7 @@ impl Service {
             ticket_id: ticket_id.to_owned(),
             jurisdiction: row.jurisdiction.clone(),
             guard: Guard::Revision(row.revision),
-            ticket: Some(change.update),
+            ticket: Some(change.ticket),
             deadlines: change.changed,
             trail,
             notifications,
@@ -538,7 +526,7 @@ impl Service {
     fn apply_effects(
         &self,
         set: &CompiledSet,
-        row: &TicketRow,
+        row: &Ticket,
         ticket: &Value,
         request: &ActionRequest,
         acting: &Actor,
@@ -547,17 +535,7 @@ impl Service {
         at: DateTime<FixedOffset>,
         change: &mut Change,
     ) -> Result<(), ServiceError> {
-        let current_lead = match (&row.lead_unit_id, &row.lead_unit_name) {
-            (Some(id), Some(name)) => Some(UnitRef {
-                id: id.clone(),
-                name: name.clone(),
-            }),
-            _ => None,
-        };
-        let hook_of = |action| review_hook(action).unwrap_or(Hook::TimeLimits);
-        let units = |ids: &[String], hook| -> Result<Vec<UnitRef>, ServiceError> {
-            ids.iter().map(|id| unit_ref(set, hook, id)).collect()
-        };
+        let current_lead = row.lead.clone();
         let new_round = match (request.action, revisit) {
             (Action::Return, _) => match &review.to {
                 Some(to) => Some((unit_ref(set, Hook::ReviewReturn, to)?, vec![], "redispatch")),
@@ -565,9 +543,8 @@ impl Service {
                 // returned ticket is not open; nobody's run until the centre assigns it, and
                 // the unit that returned it no longer holds it (the trail says who did).
                 None => {
-                    change.update.lead_unit_id = None;
-                    change.update.lead_unit_name = None;
-                    change.update.assist_units = json!([]).to_string();
+                    change.ticket.lead = None;
+                    change.ticket.assist = vec![];
                     None
                 }
             },
@@ -610,11 +587,7 @@ impl Service {
             ) => current_lead.clone().map(|lead| {
                 (
                     lead,
-                    units(
-                        &row.assist().into_iter().map(|u| u.id).collect::<Vec<_>>(),
-                        hook_of(Action::Revisit),
-                    )
-                    .unwrap_or_default(),
+                    row.assist.clone(),
                     revisit.map_or("reopen", RevisitOutcome::as_str),
                 )
             }),
@@ -723,11 +696,10 @@ impl Service {
             &assist,
             timing.provisional,
         ));
-        change.update.provisional = timing.provisional;
-        change.update.dispatched_at = Some(to_micros(at));
-        change.update.assist_units = json!(assist).to_string();
-        change.update.lead_unit_id = Some(lead.id.clone());
-        change.update.lead_unit_name = Some(lead.name.clone());
+        change.ticket.provisional = timing.provisional;
+        change.ticket.dispatched_at = Some(at.with_timezone(&Utc));
+        change.ticket.assist = assist;
+        change.ticket.lead = Some(lead);
         change.decisions.push(timing);
         Ok(())
     }

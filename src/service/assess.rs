@@ -15,9 +15,10 @@ use super::{Service, ServiceError, require_jurisdiction};
 use crate::audit::TrailEntry;
 use crate::calendar::working_days_taken;
 use crate::domain::Clock;
-use crate::domain::{Principal, format_instant, from_micros, to_micros};
+use crate::domain::Ticket;
+use crate::domain::{Principal, format_instant};
 use crate::policy::{CompiledSet, Hook};
-use crate::store::{TicketFilter, TicketRow};
+use crate::store::TicketFilter;
 
 /// Tickets one assessment reads at most; a longer period is refused, not truncated.
 const MAX_TICKETS: usize = 200_000;
@@ -134,10 +135,9 @@ impl Service {
         if months.len() > 1 {
             let mut monthly = Vec::new();
             for (start, end) in months {
-                let (begin, finish) = (to_micros(start), to_micros(end));
-                let in_month: Vec<TicketRow> = rows
+                let in_month: Vec<Ticket> = rows
                     .iter()
-                    .filter(|r| r.received_at >= begin && r.received_at < finish)
+                    .filter(|r| r.received_at >= start && r.received_at < end)
                     .cloned()
                     .collect();
                 let (month_period, month_units) =
@@ -201,7 +201,7 @@ fn month_spans(
 /// The `assess` hook's two arguments: the period's totals and one entry per lead unit.
 fn figures(
     set: &CompiledSet,
-    rows: &[TicketRow],
+    rows: &[Ticket],
     clocks: &[(String, Clock)],
     events: &[TrailEntry],
     from: DateTime<FixedOffset>,
@@ -222,20 +222,20 @@ fn figures(
     let mut calls: HashMap<&str, usize> = HashMap::new();
     let mut units: BTreeMap<&str, UnitCounts> = BTreeMap::new();
     for row in rows {
-        bump(&mut by_status, &row.status);
+        bump(&mut by_status, row.status.as_str());
         bump(&mut topics, &row.topic);
         if let Some(area) = &row.area {
             bump(&mut areas, area);
         }
-        if let Some(phone) = row.requester_phone.as_deref() {
+        if let Some(phone) = row.requester.as_ref().and_then(|r| r.phone.as_deref()) {
             *calls.entry(phone).or_default() += 1;
         }
-        let Some(lead) = row.lead_unit_id.as_deref() else {
+        let Some(lead) = row.lead_id() else {
             continue;
         };
         let counts = units.entry(lead).or_default();
         counts.tickets += 1;
-        bump(&mut counts.by_category, &row.category);
+        bump(&mut counts.by_category, row.category.as_str());
         let own_clocks = clocks_of
             .get(row.id.as_str())
             .map_or(&[][..], Vec::as_slice);
@@ -257,14 +257,14 @@ fn figures(
         counts.extended += u64::from(handling.extended);
         counts.returned += u64::from(handling.returned);
         counts.reopened += u64::from(handling.reopened);
-        counts.terminated += u64::from(row.status == "terminated");
+        counts.terminated += u64::from(row.status == crate::domain::Status::Terminated);
         if let Some(resolution) = &handling.resolution {
             bump(&mut counts.resolution, resolution);
         }
         if let Some(satisfaction) = &handling.satisfaction {
             bump(&mut counts.satisfaction, satisfaction);
         }
-        let dispatched = row.dispatched_at.and_then(|us| from_micros(us, offset));
+        let dispatched = row.dispatched_at.map(|at| at.with_timezone(&offset));
         if let (Some(start), Some(done)) = (dispatched, handling.resolved_at) {
             counts.resolved += 1;
             if let Ok(days) = working_days_taken(set.calendar(), start, done) {
@@ -274,7 +274,7 @@ fn figures(
                     &mut counts.handling_days
                 };
                 bump(
-                    table.entry(row.category.clone()).or_default(),
+                    table.entry(row.category.as_str().to_owned()).or_default(),
                     &days.to_string(),
                 );
             }

@@ -7,9 +7,8 @@ use chrono::{FixedOffset, Utc};
 use serde_json::{Value, json};
 
 use crate::audit::TrailEntry;
-use crate::domain::{Clock, ClockState, UnitRef, format_instant, from_micros};
+use crate::domain::{Clock, ClockState, Ticket, UnitRef, format_instant, from_micros};
 use crate::policy::{ClockSpec, TimeLimits};
-use crate::store::TicketRow;
 
 fn clock_of(spec: &ClockSpec, unit: &str, cite: &[String], provisional: bool) -> Clock {
     let due = spec.due.with_timezone(&Utc);
@@ -66,45 +65,25 @@ pub fn declared_clocks(
     clocks
 }
 
-/// The ticket's `deadlines` snapshot: the lead unit's live or settled clocks, name → instant.
-pub fn lead_deadlines_json(clocks: &[Clock], lead: Option<&str>, offset: FixedOffset) -> String {
-    let map: BTreeMap<&str, String> = clocks
+/// The lead's clocks by name, as ticket answers and hooks show them (`deadlines`).
+pub fn lead_deadlines(ticket: &Ticket, clocks: &[Clock]) -> BTreeMap<&'static str, String> {
+    let offset = ticket.offset();
+    clocks
         .iter()
-        .filter(|c| Some(c.unit.as_str()) == lead && c.state != ClockState::Cancelled)
+        .filter(|c| Some(c.unit.as_str()) == ticket.lead_id() && c.state != ClockState::Cancelled)
         .map(|c| {
             (
                 c.name.as_str(),
                 format_instant(c.due.with_timezone(&offset)),
             )
         })
-        .collect();
-    json!(map).to_string()
-}
-
-/// The lead's `resolve` due, for overdue queries.
-pub fn resolve_due(clocks: &[Clock], lead: Option<&str>) -> Option<i64> {
-    clocks
-        .iter()
-        .find(|c| {
-            c.name == crate::domain::DeadlineName::Resolve
-                && Some(c.unit.as_str()) == lead
-                && c.state != ClockState::Cancelled
-        })
-        .map(|c| c.due.timestamp_micros())
+        .collect()
 }
 
 /// The ticket as hooks see it after filing: the filing view plus its state and clocks.
-pub fn policy_view(row: &TicketRow, clocks: &[Clock], offset: FixedOffset) -> Value {
-    let instant = |micros: i64| from_micros(micros, offset).map(format_instant);
+pub fn policy_view(ticket: &Ticket, clocks: &[Clock]) -> Value {
+    let offset = ticket.offset();
     let at = |t: chrono::DateTime<Utc>| format_instant(t.with_timezone(&offset));
-    let flags: Value = serde_json::from_str(&row.flags).unwrap_or_else(|_| json!([]));
-    let assist: Vec<String> = row.assist().into_iter().map(|u| u.id).collect();
-    let lead = row.lead_unit_id.clone();
-    let lead_clocks: BTreeMap<&str, String> = clocks
-        .iter()
-        .filter(|c| Some(&c.unit) == lead.as_ref() && c.state != ClockState::Cancelled)
-        .map(|c| (c.name.as_str(), at(c.due)))
-        .collect();
     let missed: Vec<&str> = clocks
         .iter()
         .filter(|c| c.state == ClockState::Missed)
@@ -117,30 +96,25 @@ pub fn policy_view(row: &TicketRow, clocks: &[Clock], offset: FixedOffset) -> Va
                    "state": c.state.as_str(), "met_at": c.met_at.map(at), "rounds": c.rounds})
         })
         .collect();
-    let statutory: Value = row
-        .statutory_limit
-        .as_deref()
-        .and_then(|s| serde_json::from_str(s).ok())
-        .unwrap_or(Value::Null);
     json!({
-        "id": row.id,
-        "jurisdiction": row.jurisdiction,
-        "channel": row.channel,
-        "category": row.category,
-        "topic": row.topic,
-        "flags": flags,
-        "area": row.area,
-        "content": row.content,
-        "received_at": instant(row.received_at),
-        "dispatched_at": row.dispatched_at.and_then(instant),
-        "status": row.status,
-        "lead": lead,
-        "assist": assist,
-        "mode": row.route_mode,
-        "deadlines": lead_clocks,
+        "id": ticket.id,
+        "jurisdiction": ticket.jurisdiction,
+        "channel": ticket.channel.as_str(),
+        "category": ticket.category.as_str(),
+        "topic": ticket.topic,
+        "flags": ticket.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
+        "area": ticket.area,
+        "content": ticket.content,
+        "received_at": format_instant(ticket.received_at),
+        "dispatched_at": ticket.dispatched_at.map(at),
+        "status": ticket.status.as_str(),
+        "lead": ticket.lead_id(),
+        "assist": ticket.assist.iter().map(|u| &u.id).collect::<Vec<_>>(),
+        "mode": ticket.route_mode.map(|m| m.as_str()),
+        "deadlines": lead_deadlines(ticket, clocks),
         "clocks": all,
         "missed": missed,
-        "statutory_limit": statutory,
+        "statutory_limit": ticket.statutory_limit,
     })
 }
 

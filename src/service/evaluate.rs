@@ -69,7 +69,7 @@ impl Service {
                     .ok_or_else(|| ServiceError::TicketNotFound(id.clone()))?;
                 let clocks = self.store.deadlines(id)?;
                 let offset = set.manifest().offset;
-                let mut view = policy_view(&row, &clocks, offset);
+                let mut view = policy_view(&row, &clocks);
                 view["actions"] =
                     action_history(&self.store.events(std::slice::from_ref(id))?, offset);
                 view

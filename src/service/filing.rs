@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, Duration, FixedOffset, Utc};
+use chrono::{DateTime, Duration, FixedOffset, SubsecRound, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
@@ -12,11 +12,13 @@ use super::clocks::declared_clocks;
 use super::outbox::fired_by_all;
 use super::{Service, ServiceError, TicketView};
 use crate::audit::{EntryKind, TrailEntry};
-use crate::domain::{NewTicket, Principal, Rejection, Status, UnitRef, format_instant, to_micros};
+use crate::domain::{
+    NewTicket, Principal, Rejection, RouteMode, Status, Ticket, UnitRef, format_instant, to_micros,
+};
 use crate::policy::{
     AcceptOutcome, CompiledSet, Decision, DecisionError, Hook, TimeLimits, policy_ticket,
 };
-use crate::store::{Filed, TicketRow};
+use crate::store::Filed;
 use sha2::{Digest, Sha256};
 
 /// How old a `received_at` an intake token may send: a centre files within the day, an
@@ -39,9 +41,9 @@ pub(super) struct Outcome {
     pub(super) status: Status,
     pub(super) lead: Option<UnitRef>,
     assist: Vec<UnitRef>,
-    mode: Option<String>,
+    mode: Option<RouteMode>,
+    /// The lead's deadlines, name → instant (for simulations to compare).
     pub(super) deadlines: BTreeMap<String, String>,
-    resolve_due: Option<i64>,
     rejection: Option<Rejection>,
     /// The clocks decided, with the deciding rules.
     limits: Option<(TimeLimits, Vec<String>)>,
@@ -162,7 +164,6 @@ pub(super) fn decide(
         assist: vec![],
         mode: None,
         deadlines: BTreeMap::new(),
-        resolve_due: None,
         rejection: None,
         limits: None,
     };
@@ -210,9 +211,6 @@ pub(super) fn decide(
         .time_limits()
         .map_err(|m| invalid_output(set, Hook::TimeLimits, m))?;
     let offset = set.manifest().offset;
-    outcome.resolve_due = limits
-        .lead_due(crate::domain::DeadlineName::Resolve)
-        .map(to_micros);
     outcome.deadlines = limits
         .lead_clocks()
         .map(|c| {
@@ -225,7 +223,7 @@ pub(super) fn decide(
     outcome.limits = Some((limits, timing.cite.clone()));
     outcome.lead = Some(lead);
     outcome.assist = assist;
-    outcome.mode = Some(route.mode.as_str().to_owned());
+    outcome.mode = Some(route.mode);
     Ok((vec![accept, routing, timing], outcome))
 }
 
@@ -262,6 +260,8 @@ impl Service {
         idempotency_key: Option<&str>,
         now: DateTime<Utc>,
     ) -> Result<Filing, ServiceError> {
+        // Instants are stored to the microsecond: the answer must say what a read will.
+        let now = now.trunc_subsecs(6);
         super::require_jurisdiction(principal, &request.jurisdiction)?;
         let actor = principal.name.as_str();
         let body_hash = hex::encode(Sha256::digest(json!(request).to_string()));
@@ -309,42 +309,35 @@ impl Service {
             .chain(decisions.iter().map(|d| decision_entry(&id, at, d)))
             .collect();
 
-        let row = TicketRow {
+        let ticket = Ticket {
             id: id.clone(),
             jurisdiction: request.jurisdiction.clone(),
-            channel: request.channel.as_str().to_owned(),
-            category: request.category.as_str().to_owned(),
+            channel: request.channel,
+            category: request.category,
             topic: request.topic.clone(),
-            flags: json!(request.flags).to_string(),
+            flags: request.flags.clone(),
             area: request.area.clone(),
             content: request.content.clone(),
-            requester_name: request.requester.as_ref().and_then(|r| r.name.clone()),
-            requester_phone: request.requester.as_ref().and_then(|r| r.phone.clone()),
-            received_at: to_micros(received_at),
-            utc_offset: offset.local_minus_utc(),
-            status: outcome.status.as_str().to_owned(),
-            lead_unit_id: outcome.lead.as_ref().map(|u| u.id.clone()),
-            lead_unit_name: outcome.lead.as_ref().map(|u| u.name.clone()),
-            assist_units: json!(outcome.assist).to_string(),
-            route_mode: outcome.mode.clone(),
-            deadlines: json!(outcome.deadlines).to_string(),
-            resolve_due: outcome.resolve_due,
+            requester: request.requester.clone(),
+            received_at,
+            recorded_at: now,
+            updated_at: now,
+            status: outcome.status,
+            lead: outcome.lead.clone(),
+            assist: outcome.assist.clone(),
+            route_mode: outcome.mode,
+            dispatched_at: (outcome.status == Status::Dispatched)
+                .then(|| received_at.with_timezone(&Utc)),
             provisional: decisions.iter().any(|d| d.provisional),
-            rejection: outcome.rejection.as_ref().map(|r| json!(r).to_string()),
+            rejection: outcome.rejection.clone(),
+            statutory_limit: request.statutory_limit.clone(),
             policy_id: set.id().to_owned(),
             policy_version: set.version().to_owned(),
-            created_at: at,
-            updated_at: at,
             revision: 0,
-            dispatched_at: (outcome.status == Status::Dispatched).then(|| to_micros(received_at)),
-            statutory_limit: request
-                .statutory_limit
-                .as_ref()
-                .map(|l| json!(l).to_string()),
         };
         let clocks = match (&outcome.limits, &outcome.lead) {
             (Some((limits, cite)), Some(lead)) => {
-                declared_clocks(limits, cite, lead, &outcome.assist, row.provisional)
+                declared_clocks(limits, cite, lead, &outcome.assist, ticket.provisional)
             }
             _ => vec![],
         };
@@ -353,7 +346,7 @@ impl Service {
         let key = idempotency_key.map(|k| (k, body_hash.as_str()));
         let trail = match self
             .store
-            .insert_ticket(&row, trail, &clocks, &notifications, key)?
+            .insert_ticket(&ticket, trail, &clocks, &notifications, key)?
         {
             Filed::Created(trail) => trail,
             Filed::Replayed(existing) => {
@@ -367,12 +360,17 @@ impl Service {
             }
         };
         self.metrics.decided(&decisions);
-        self.metrics.filed(&row.jurisdiction, &row.status);
-        tracing::info!(status = %row.status, lead = row.lead_unit_id.as_deref().unwrap_or("-"), "ticket filed");
+        self.metrics
+            .filed(&ticket.jurisdiction, ticket.status.as_str());
+        tracing::info!(
+            status = ticket.status.as_str(),
+            lead = ticket.lead_id().unwrap_or("-"),
+            "ticket filed"
+        );
         Ok(Filing {
-            ticket: TicketView::from_row(row, Some(&trail), &clocks, &|id: &str| {
+            ticket: TicketView::from_ticket(ticket, Some(&trail), &clocks, &|id: &str| {
                 set.unit(id).map(|u| u.name.clone())
-            })?,
+            }),
             replayed: false,
         })
     }

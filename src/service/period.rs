@@ -4,8 +4,9 @@
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveTime};
 
 use super::{Service, ServiceError};
+use crate::domain::Ticket;
 use crate::domain::to_micros;
-use crate::store::{TicketFilter, TicketRow};
+use crate::store::TicketFilter;
 
 const PAGE: i64 = 5_000;
 
@@ -65,7 +66,7 @@ impl Service {
         scope: TicketFilter,
         period: Period,
         cap: usize,
-    ) -> Result<Vec<TicketRow>, ServiceError> {
+    ) -> Result<Vec<Ticket>, ServiceError> {
         let mut rows = Vec::new();
         let mut after = None;
         loop {

@@ -4,11 +4,12 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 
 use super::period::Period;
-use super::views::{EntryView, TicketPage, TicketView, TrailView, offset_of};
+use super::views::{EntryView, TicketPage, TicketView, TrailView};
 use super::{Service, ServiceError, require_jurisdiction};
 use crate::audit::verify_chain;
+use crate::domain::Ticket;
 use crate::domain::{Principal, Role, Status};
-use crate::store::{TicketFilter, TicketRow};
+use crate::store::TicketFilter;
 
 const DEFAULT_PAGE: i64 = 50;
 const MAX_PAGE: i64 = 500;
@@ -26,11 +27,11 @@ pub struct TicketQuery {
 }
 
 /// Whether a stored ticket is within the caller's scope.
-fn covers(principal: &Principal, row: &TicketRow) -> bool {
+fn covers(principal: &Principal, ticket: &Ticket) -> bool {
     principal.covers_ticket(
-        &row.jurisdiction,
-        row.lead_unit_id.as_deref(),
-        row.assist().iter().map(|u| u.id.as_str()),
+        &ticket.jurisdiction,
+        ticket.lead_id(),
+        ticket.assist.iter().map(|u| u.id.as_str()),
     )
 }
 
@@ -41,7 +42,7 @@ impl Service {
         &self,
         principal: &Principal,
         id: &str,
-    ) -> Result<TicketRow, ServiceError> {
+    ) -> Result<Ticket, ServiceError> {
         let not_found = || ServiceError::TicketNotFound(id.to_owned());
         let row = self
             .store
@@ -75,11 +76,16 @@ impl Service {
     }
 
     /// A row with its trail and clocks, as a ticket answer.
-    pub(super) fn full_view(&self, row: TicketRow) -> Result<TicketView, ServiceError> {
-        let trail = self.store.trail(&row.id)?;
-        let clocks = self.store.deadlines(&row.id)?;
-        let namer = self.unit_namer(&row.jurisdiction);
-        TicketView::from_row(row, Some(&trail), &clocks, &namer)
+    pub(super) fn full_view(&self, ticket: Ticket) -> Result<TicketView, ServiceError> {
+        let trail = self.store.trail(&ticket.id)?;
+        let clocks = self.store.deadlines(&ticket.id)?;
+        let namer = self.unit_namer(&ticket.jurisdiction);
+        Ok(TicketView::from_ticket(
+            ticket,
+            Some(&trail),
+            &clocks,
+            &namer,
+        ))
     }
 
     /// Names units by the set serving a jurisdiction now.
@@ -161,9 +167,9 @@ impl Service {
             .map(|row| {
                 let clocks = clocks_of.remove(&row.id).unwrap_or_default();
                 let namer = self.unit_namer(&row.jurisdiction);
-                TicketView::from_row(row, None, &clocks, &namer)
+                TicketView::from_ticket(row, None, &clocks, &namer)
             })
-            .collect::<Result<_, _>>()?;
+            .collect();
         Ok(TicketPage {
             tickets,
             next_after,
@@ -178,13 +184,13 @@ impl Service {
     }
 
     /// A row's trail, with its hash chain recomputed; the caller has checked the scope.
-    fn trail_of(&self, row: TicketRow) -> Result<TrailView, ServiceError> {
-        let offset = offset_of(&row)?;
+    fn trail_of(&self, row: Ticket) -> Result<TrailView, ServiceError> {
+        let offset = row.offset();
         let entries = self.store.trail(&row.id)?;
         let chain = verify_chain(&row.id, &entries);
         let clocks = self.store.deadlines(&row.id)?;
         let namer = self.unit_namer(&row.jurisdiction);
-        let ticket = TicketView::from_row(row, Some(&entries), &clocks, &namer)?;
+        let ticket = TicketView::from_ticket(row, Some(&entries), &clocks, &namer);
         let entries = entries
             .into_iter()
             .map(|e| EntryView::from_entry(e, offset))
@@ -281,8 +287,8 @@ impl Service {
     }
 
     /// A ticket's clocks (lead and co-units): whether each deadline was met.
-    fn clocks_of(&self, row: &TicketRow) -> Result<Vec<ClockView>, ServiceError> {
-        let offset = offset_of(row)?;
+    fn clocks_of(&self, row: &Ticket) -> Result<Vec<ClockView>, ServiceError> {
+        let offset = row.offset();
         let id = row.id.as_str();
         self.store
             .deadlines(id)?

@@ -6,16 +6,16 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use chrono::FixedOffset;
 use serde::Serialize;
 use serde_json::{Value, json};
 
 use super::ServiceError;
 use super::filing::decide;
 use crate::audit::EntryKind;
-use crate::domain::{NewTicket, from_micros};
+use crate::domain::NewTicket;
+use crate::domain::Ticket;
 use crate::policy::{CompiledSet, policy_ticket};
-use crate::store::{Store, StoreError, TicketFilter, TicketRow};
+use crate::store::{Store, StoreError, TicketFilter};
 
 const PAGE: i64 = 2_000;
 
@@ -73,26 +73,31 @@ fn recorded(store: &Store, id: &str) -> Result<Recorded, StoreError> {
     Ok(found)
 }
 
-fn as_filed(row: &TicketRow, offset: FixedOffset) -> Result<NewTicket, String> {
-    let received_at = from_micros(row.received_at, offset).ok_or("received_at out of range")?;
-    serde_json::from_value(json!({
-        "jurisdiction": row.jurisdiction, "channel": row.channel, "category": row.category,
-        "topic": row.topic, "flags": serde_json::from_str::<Value>(&row.flags).map_err(|e| e.to_string())?,
-        "area": row.area, "content": row.content, "received_at": received_at,
-    }))
-    .map_err(|e| e.to_string())
+/// The filing a stored ticket came from, without the requester (no rule sees them).
+fn as_filed(ticket: &Ticket) -> NewTicket {
+    NewTicket {
+        jurisdiction: ticket.jurisdiction.clone(),
+        channel: ticket.channel,
+        category: ticket.category,
+        topic: ticket.topic.clone(),
+        flags: ticket.flags.clone(),
+        area: ticket.area.clone(),
+        content: ticket.content.clone(),
+        requester: None,
+        received_at: Some(ticket.received_at),
+        statutory_limit: ticket.statutory_limit.clone(),
+    }
 }
 
 /// Re-decides one ticket; returns the per-hook outcome keys and the changes found.
 fn simulate_one(
     store: &Store,
     set: &CompiledSet,
-    row: &TicketRow,
+    row: &Ticket,
 ) -> Result<(Vec<String>, Vec<String>), String> {
     let offset = set.manifest().offset;
-    let filed = as_filed(row, offset)?;
-    let received_at = filed.received_at.ok_or("no received_at")?;
-    let ticket = policy_ticket(&row.id, &filed, received_at.with_timezone(&offset));
+    let filed = as_filed(row);
+    let ticket = policy_ticket(&row.id, &filed, row.received_at.with_timezone(&offset));
     let (_, outcome) = decide(set, &ticket).map_err(|e| e.to_string())?;
     let before = recorded(store, &row.id).map_err(|e| e.to_string())?;
     let accept_now = match outcome.status.as_str() {

@@ -10,10 +10,11 @@ use super::filing::decision_entry;
 use super::outbox::fired_by;
 use super::{Service, ServiceError};
 use crate::domain::{
-    Action, Clock, ClockState, Principal, Status, UnitRef, format_instant, from_micros, to_micros,
+    Action, Clock, ClockState, Principal, Status, Ticket, UnitRef, format_instant, from_micros,
+    to_micros,
 };
 use crate::policy::{CompiledSet, Decision, Hook, Overdue, Verdict};
-use crate::store::{Guard, TicketUpdate, TicketWrite};
+use crate::store::{Guard, TicketWrite};
 
 /// Clocks read per query; the sweep repeats until none is due.
 const BATCH: i64 = 512;
@@ -131,8 +132,8 @@ impl Service {
             self.store.apply(write("", unwatched), now_us)?;
             return Ok(None);
         };
-        let status = Status::parse(&ticket.status);
-        if !status.is_some_and(|s| s.is_open()) {
+        let status = ticket.status;
+        if !status.is_open() {
             self.store
                 .apply(write(&ticket.jurisdiction, unwatched), now_us)?;
             return Ok(None);
@@ -168,7 +169,7 @@ impl Service {
             })
             .collect();
         let clocks = self.store.deadlines(ticket_id)?;
-        let mut view = policy_view(&ticket, &clocks, offset);
+        let mut view = policy_view(&ticket, &clocks);
         view["actions"] = action_history(
             &self.store.events(std::slice::from_ref(&ticket.id))?,
             offset,
@@ -202,8 +203,8 @@ impl Service {
         // PY-ops-7.2 逾期视为默认接受: a passed sign clock can stand for the sign itself.
         let assumed = (overdue.assume == Some(Action::Sign)
             && passed
-            && status == Some(Status::Dispatched)
-            && ticket.lead_unit_id.as_deref() == Some(clock.unit.as_str()))
+            && status == Status::Dispatched
+            && ticket.lead_id() == Some(clock.unit.as_str()))
         .then_some(Action::Sign);
         let swept = Clock {
             state: if passed {
@@ -218,16 +219,10 @@ impl Service {
         let mut trail = vec![decision_entry(ticket_id, now_us, &decision)];
         let mut update = None;
         if let Some(action) = assumed {
-            update = Some(TicketUpdate {
-                status: Status::Signed.as_str().to_owned(),
-                lead_unit_id: ticket.lead_unit_id.clone(),
-                lead_unit_name: ticket.lead_unit_name.clone(),
-                assist_units: ticket.assist_units.clone(),
-                deadlines: ticket.deadlines.clone(),
-                resolve_due: ticket.resolve_due,
-                provisional: ticket.provisional,
-                updated_at: now_us,
-                dispatched_at: ticket.dispatched_at,
+            update = Some(Ticket {
+                status: Status::Signed,
+                updated_at: now,
+                ..ticket.clone()
             });
             trail.push(crate::audit::TrailEntry {
                 ticket_id: ticket_id.to_owned(),
@@ -242,7 +237,7 @@ impl Service {
                 input: json!({"action": action.as_str(), "unit": clock.unit, "assumed": true,
                               "at": instant(now_us)}),
                 output: json!({"outcome": "allowed", "from": Status::Dispatched.as_str(),
-                               "to": Status::Signed.as_str(), "lead": ticket.lead_unit_id,
+                               "to": Status::Signed.as_str(), "lead": ticket.lead_id(),
                                "part": "lead", "assumed": true, "reasons": []}),
                 cite: decision.cite.clone(),
                 notes: vec!["acceptance assumed when the signing window passed".into()],

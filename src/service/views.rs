@@ -2,12 +2,12 @@
 
 use chrono::FixedOffset;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use super::ServiceError;
 use crate::audit::{ChainStatus, TrailEntry};
-use crate::domain::{Clock, UnitRef, format_instant, from_micros, mask_name, mask_phone};
-use crate::store::{StoreError, TicketRow};
+use crate::domain::{Clock, Ticket, UnitRef, format_instant, from_micros, mask_name, mask_phone};
+use crate::store::StoreError;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct PolicyRef {
@@ -111,11 +111,6 @@ fn corrupt(what: &str, id: &str, e: impl std::fmt::Display) -> ServiceError {
     ServiceError::Store(StoreError::Corrupt(format!("ticket `{id}` {what}: {e}")))
 }
 
-pub(super) fn offset_of(row: &TicketRow) -> Result<FixedOffset, ServiceError> {
-    FixedOffset::east_opt(row.utc_offset)
-        .ok_or_else(|| corrupt("utc_offset", &row.id, row.utc_offset))
-}
-
 pub(super) fn instant_text(
     micros: i64,
     offset: FixedOffset,
@@ -128,14 +123,15 @@ pub(super) fn instant_text(
 
 impl TicketView {
     /// `unit_name` names the units clocks are owed by (the ticket's set knows them).
-    pub(super) fn from_row(
-        row: TicketRow,
+    pub(super) fn from_ticket(
+        ticket: Ticket,
         trail: Option<&[TrailEntry]>,
         clocks: &[Clock],
         unit_name: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Self, ServiceError> {
-        let offset = offset_of(&row)?;
+    ) -> Self {
+        let offset = ticket.offset();
         let at = |t: chrono::DateTime<chrono::Utc>| format_instant(t.with_timezone(&offset));
+        let deadlines = json!(super::clocks::lead_deadlines(&ticket, clocks));
         let clocks = clocks
             .iter()
             .map(|c| ClockEntry {
@@ -152,18 +148,6 @@ impl TicketView {
                 cite: c.cite.clone(),
             })
             .collect();
-        let json = |what: &str, text: &str| -> Result<Value, ServiceError> {
-            serde_json::from_str(text).map_err(|e| corrupt(what, &row.id, e))
-        };
-        let flags = serde_json::from_str(&row.flags).map_err(|e| corrupt("flags", &row.id, e))?;
-        let assist_units = serde_json::from_str(&row.assist_units)
-            .map_err(|e| corrupt("assist_units", &row.id, e))?;
-        let deadlines = json("deadlines", &row.deadlines)?;
-        let rejection = row
-            .rejection
-            .as_deref()
-            .map(|r| json("rejection", r))
-            .transpose()?;
         let decisions = trail.map(|entries| {
             entries
                 .iter()
@@ -175,52 +159,37 @@ impl TicketView {
                 })
                 .collect()
         });
-        let requester =
-            (row.requester_name.is_some() || row.requester_phone.is_some()).then(|| {
-                RequesterView {
-                    name: row.requester_name.clone(),
-                    phone: row.requester_phone.clone(),
-                }
-            });
-        let statutory_limit = row
-            .statutory_limit
-            .as_deref()
-            .map(|s| json("statutory_limit", s))
-            .transpose()?;
-        Ok(Self {
-            received_at: instant_text(row.received_at, offset, &row.id)?,
-            recorded_at: instant_text(row.created_at, offset, &row.id)?,
+        Self {
+            received_at: format_instant(ticket.received_at),
+            recorded_at: at(ticket.recorded_at),
+            dispatched_at: ticket.dispatched_at.map(at),
             clocks,
-            statutory_limit,
-            dispatched_at: row
-                .dispatched_at
-                .map(|at| instant_text(at, offset, &row.id))
-                .transpose()?,
-            lead_unit: match (row.lead_unit_id, row.lead_unit_name) {
-                (Some(id), Some(name)) => Some(UnitRef { id, name }),
-                _ => None,
-            },
-            id: row.id,
-            jurisdiction: row.jurisdiction,
-            channel: row.channel,
-            category: row.category,
-            topic: row.topic,
-            flags,
-            area: row.area,
-            content: row.content,
-            requester,
-            status: row.status,
-            assist_units,
-            route_mode: row.route_mode,
+            statutory_limit: ticket.statutory_limit.as_ref().map(|l| json!(l)),
+            requester: ticket.requester.map(|r| RequesterView {
+                name: r.name,
+                phone: r.phone,
+            }),
+            lead_unit: ticket.lead,
+            id: ticket.id,
+            jurisdiction: ticket.jurisdiction,
+            channel: ticket.channel.as_str().to_owned(),
+            category: ticket.category.as_str().to_owned(),
+            topic: ticket.topic,
+            flags: ticket.flags.iter().map(|f| f.as_str().to_owned()).collect(),
+            area: ticket.area,
+            content: ticket.content,
+            status: ticket.status.as_str().to_owned(),
+            assist_units: ticket.assist,
+            route_mode: ticket.route_mode.map(|m| m.as_str().to_owned()),
             deadlines,
-            provisional: row.provisional,
-            rejection,
+            provisional: ticket.provisional,
+            rejection: ticket.rejection.as_ref().map(|r| json!(r)),
             policy: PolicyRef {
-                id: row.policy_id,
-                version: row.policy_version,
+                id: ticket.policy_id,
+                version: ticket.policy_version,
             },
             decisions,
-        })
+        }
     }
 }
 

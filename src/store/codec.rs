@@ -1,10 +1,20 @@
 //! The one place that knows how a clock is stored: `domain::Clock` ↔ `deadlines` row.
 
-use chrono::{DateTime, Utc};
+//! And a ticket: `domain::Ticket` ↔ `tickets` row, with the columns that only serve queries
+//! (`deadlines`, `resolve_due`) projected from its clocks.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, FixedOffset, Utc};
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
 
 use super::connection::StoreError;
-use super::rows::DeadlineRow;
-use crate::domain::{Action, Clock, ClockState, DeadlineName, to_micros};
+use super::rows::{DeadlineRow, TicketRow, TicketUpdate};
+use crate::domain::{
+    Action, Clock, ClockState, DeadlineName, Ticket, UnitRef, format_instant, from_micros,
+    to_micros,
+};
 
 fn instant(micros: i64, what: &str) -> Result<DateTime<Utc>, StoreError> {
     DateTime::<Utc>::from_timestamp_micros(micros)
@@ -68,6 +78,164 @@ impl DeadlineRow {
             unit: self.unit_id,
         };
         Ok((self.ticket_id, clock))
+    }
+}
+
+/// The lead's clocks as the `deadlines` column snapshots them (name → instant), and its
+/// `resolve` due for overdue queries.
+fn lead_projection(ticket: &Ticket, clocks: &[Clock]) -> (String, Option<i64>) {
+    let offset = ticket.offset();
+    let lead = ticket.lead_id();
+    let own: Vec<&Clock> = clocks
+        .iter()
+        .filter(|c| Some(c.unit.as_str()) == lead && c.state != ClockState::Cancelled)
+        .collect();
+    let snapshot: BTreeMap<&str, String> = own
+        .iter()
+        .map(|c| {
+            (
+                c.name.as_str(),
+                format_instant(c.due.with_timezone(&offset)),
+            )
+        })
+        .collect();
+    let resolve = own
+        .iter()
+        .find(|c| c.name == DeadlineName::Resolve)
+        .map(|c| to_micros(c.due));
+    (json!(snapshot).to_string(), resolve)
+}
+
+impl TicketRow {
+    pub(super) fn encode(ticket: &Ticket, clocks: &[Clock]) -> Self {
+        let (deadlines, resolve_due) = lead_projection(ticket, clocks);
+        Self {
+            id: ticket.id.clone(),
+            jurisdiction: ticket.jurisdiction.clone(),
+            channel: ticket.channel.as_str().to_owned(),
+            category: ticket.category.as_str().to_owned(),
+            topic: ticket.topic.clone(),
+            flags: json!(ticket.flags).to_string(),
+            area: ticket.area.clone(),
+            content: ticket.content.clone(),
+            requester_name: ticket.requester.as_ref().and_then(|r| r.name.clone()),
+            requester_phone: ticket.requester.as_ref().and_then(|r| r.phone.clone()),
+            received_at: to_micros(ticket.received_at),
+            utc_offset: ticket.offset().local_minus_utc(),
+            status: ticket.status.as_str().to_owned(),
+            lead_unit_id: ticket.lead.as_ref().map(|u| u.id.clone()),
+            lead_unit_name: ticket.lead.as_ref().map(|u| u.name.clone()),
+            assist_units: json!(ticket.assist).to_string(),
+            route_mode: ticket.route_mode.map(|m| m.as_str().to_owned()),
+            deadlines,
+            resolve_due,
+            provisional: ticket.provisional,
+            rejection: ticket.rejection.as_ref().map(|r| json!(r).to_string()),
+            policy_id: ticket.policy_id.clone(),
+            policy_version: ticket.policy_version.clone(),
+            created_at: to_micros(ticket.recorded_at),
+            updated_at: to_micros(ticket.updated_at),
+            revision: ticket.revision,
+            dispatched_at: ticket.dispatched_at.map(to_micros),
+            statutory_limit: ticket
+                .statutory_limit
+                .as_ref()
+                .map(|l| json!(l).to_string()),
+        }
+    }
+
+    /// The ticket a row holds; a value bent out of the vocabulary is reported, not guessed.
+    pub(super) fn decode(self) -> Result<Ticket, StoreError> {
+        let id = self.id.clone();
+        let bad = |what: &str, e: &dyn std::fmt::Display| {
+            StoreError::Corrupt(format!("ticket `{id}` {what}: {e}"))
+        };
+        let word = |text: &str| Value::String(text.to_owned());
+        fn typed<T: DeserializeOwned>(value: Value) -> Result<T, String> {
+            serde_json::from_value(value).map_err(|e| e.to_string())
+        }
+        let json_text = |what: &str, text: &str| -> Result<Value, StoreError> {
+            serde_json::from_str(text).map_err(|e| bad(what, &e))
+        };
+        let offset = FixedOffset::east_opt(self.utc_offset)
+            .ok_or_else(|| bad("utc_offset", &self.utc_offset))?;
+        let instant = |what: &str, micros: i64| {
+            DateTime::<Utc>::from_timestamp_micros(micros).ok_or_else(|| bad(what, &micros))
+        };
+        let requester =
+            (self.requester_name.is_some() || self.requester_phone.is_some()).then(|| {
+                crate::domain::Requester {
+                    name: self.requester_name.clone(),
+                    phone: self.requester_phone.clone(),
+                }
+            });
+        let lead = match (self.lead_unit_id, self.lead_unit_name) {
+            (Some(id), Some(name)) => Some(UnitRef { id, name }),
+            _ => None,
+        };
+        Ok(Ticket {
+            channel: typed(word(&self.channel)).map_err(|e| bad("channel", &e))?,
+            category: typed(word(&self.category)).map_err(|e| bad("category", &e))?,
+            flags: typed(json_text("flags", &self.flags)?).map_err(|e| bad("flags", &e))?,
+            received_at: from_micros(self.received_at, offset)
+                .ok_or_else(|| bad("received_at", &self.received_at))?,
+            recorded_at: instant("created_at", self.created_at)?,
+            updated_at: instant("updated_at", self.updated_at)?,
+            status: crate::domain::Status::parse(&self.status)
+                .ok_or_else(|| bad("status", &self.status))?,
+            assist: typed(json_text("assist_units", &self.assist_units)?)
+                .map_err(|e| bad("assist_units", &e))?,
+            route_mode: self
+                .route_mode
+                .as_deref()
+                .map(|m| typed(Value::String(m.to_owned())).map_err(|e| bad("route_mode", &e)))
+                .transpose()?,
+            dispatched_at: self
+                .dispatched_at
+                .map(|d| instant("dispatched_at", d))
+                .transpose()?,
+            rejection: self
+                .rejection
+                .as_deref()
+                .map(|r| typed(json_text("rejection", r)?).map_err(|e| bad("rejection", &e)))
+                .transpose()?,
+            statutory_limit: self
+                .statutory_limit
+                .as_deref()
+                .map(|l| {
+                    typed(json_text("statutory_limit", l)?).map_err(|e| bad("statutory_limit", &e))
+                })
+                .transpose()?,
+            id: self.id,
+            jurisdiction: self.jurisdiction,
+            topic: self.topic,
+            area: self.area,
+            content: self.content,
+            requester,
+            lead,
+            provisional: self.provisional,
+            policy_id: self.policy_id,
+            policy_version: self.policy_version,
+            revision: self.revision,
+        })
+    }
+}
+
+impl TicketUpdate {
+    /// What a write changes on a ticket: its state, and the projections of its clocks.
+    pub(super) fn of(ticket: &Ticket, clocks: &[Clock]) -> Self {
+        let (deadlines, resolve_due) = lead_projection(ticket, clocks);
+        Self {
+            status: ticket.status.as_str().to_owned(),
+            lead_unit_id: ticket.lead.as_ref().map(|u| u.id.clone()),
+            lead_unit_name: ticket.lead.as_ref().map(|u| u.name.clone()),
+            assist_units: json!(ticket.assist).to_string(),
+            deadlines,
+            resolve_due,
+            provisional: ticket.provisional,
+            updated_at: to_micros(ticket.updated_at),
+            dispatched_at: ticket.dispatched_at.map(to_micros),
+        }
     }
 }
 

@@ -8,7 +8,7 @@ use super::connection::{Store, StoreError};
 use super::rows::{DeadlineRow, NewNotification, NotificationRow, TicketUpdate, TrailRow};
 use super::schema::{action_keys, deadlines, notifications, tickets, trail_entries};
 use crate::audit::{TrailEntry, seal_after};
-use crate::domain::Clock;
+use crate::domain::{Clock, Ticket};
 
 /// What must still hold for a write to apply.
 #[derive(Debug, Clone)]
@@ -29,7 +29,8 @@ pub struct TicketWrite {
     pub ticket_id: String,
     pub jurisdiction: String,
     pub guard: Guard,
-    pub ticket: Option<TicketUpdate>,
+    /// The ticket's new state, when the write changes it.
+    pub ticket: Option<Ticket>,
     /// Clocks to insert or replace.
     pub deadlines: Vec<Clock>,
     /// Unsealed entries: numbered and chained inside the transaction.
@@ -50,25 +51,16 @@ pub struct SeenAction {
 
 fn check_guard(conn: &mut SqliteConnection, write: &TicketWrite, now: i64) -> QueryResult<bool> {
     let changed = match &write.guard {
-        Guard::Revision(revision) => match &write.ticket {
-            Some(update) => diesel::update(
-                tickets::table
-                    .filter(tickets::id.eq(&write.ticket_id))
-                    .filter(tickets::revision.eq(revision)),
-            )
-            .set((update, tickets::revision.eq(revision + 1)))
-            .execute(conn)?,
-            None => diesel::update(
-                tickets::table
-                    .filter(tickets::id.eq(&write.ticket_id))
-                    .filter(tickets::revision.eq(revision)),
-            )
-            .set((
-                tickets::revision.eq(revision + 1),
-                tickets::updated_at.eq(now),
-            ))
-            .execute(conn)?,
-        },
+        Guard::Revision(revision) => diesel::update(
+            tickets::table
+                .filter(tickets::id.eq(&write.ticket_id))
+                .filter(tickets::revision.eq(revision)),
+        )
+        .set((
+            tickets::revision.eq(revision + 1),
+            tickets::updated_at.eq(now),
+        ))
+        .execute(conn)?,
         Guard::Sweep {
             clock,
             unit_id,
@@ -85,17 +77,31 @@ fn check_guard(conn: &mut SqliteConnection, write: &TicketWrite, now: i64) -> Qu
             .execute(conn)?;
             // A sweep that also moves the ticket (acceptance assumed) bumps its revision, so
             // an action decided on the older state is decided again.
-            if claimed == 1
-                && let Some(update) = &write.ticket
-            {
+            if claimed == 1 && write.ticket.is_some() {
                 diesel::update(tickets::table.filter(tickets::id.eq(&write.ticket_id)))
-                    .set((update, tickets::revision.eq(tickets::revision + 1)))
+                    .set(tickets::revision.eq(tickets::revision + 1))
                     .execute(conn)?;
             }
             claimed
         }
     };
     Ok(changed == 1)
+}
+
+/// Writes a ticket's new state with the projections of all its clocks as they now stand.
+fn write_state(conn: &mut SqliteConnection, ticket: &Ticket) -> QueryResult<()> {
+    let clocks = deadlines::table
+        .filter(deadlines::ticket_id.eq(&ticket.id))
+        .select(DeadlineRow::as_select())
+        .load(conn)?
+        .into_iter()
+        .map(|row| row.decode().map(|(_, clock)| clock))
+        .collect::<Result<Vec<_>, StoreError>>()
+        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
+    diesel::update(tickets::table.filter(tickets::id.eq(&ticket.id)))
+        .set(TicketUpdate::of(ticket, &clocks))
+        .execute(conn)?;
+    Ok(())
 }
 
 /// Appends entries to a ticket's chain, after its last stored entry.
@@ -135,6 +141,9 @@ impl Store {
                 diesel::replace_into(deadlines::table)
                     .values(&row)
                     .execute(conn)?;
+            }
+            if let Some(ticket) = &write.ticket {
+                write_state(conn, ticket)?;
             }
             let sealed = append_trail(conn, &write.ticket_id, write.trail)?;
             if !write.notifications.is_empty() {

@@ -10,5 +10,5 @@ mod tickets;
 
 pub use connection::{DatabaseUrl, Store, StoreError};
 pub use lifecycle::{Guard, SeenAction, TicketWrite};
-pub use rows::{NewNotification, NotificationRow, PolicyVersionRow, TicketRow, TicketUpdate};
+pub use rows::{NewNotification, NotificationRow, PolicyVersionRow};
 pub use tickets::{Filed, TicketFilter};

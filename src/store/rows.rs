@@ -2,12 +2,11 @@ use diesel::prelude::*;
 
 use super::schema::{deadlines, notifications, policy_versions, tickets, trail_entries};
 use crate::audit::{EntryKind, LedgerEntry, TrailEntry};
-use crate::domain::UnitRef;
 
 /// A ticket as stored. JSON columns hold text; the service layer gives them types.
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = tickets)]
-pub struct TicketRow {
+pub(super) struct TicketRow {
     pub id: String,
     pub jurisdiction: String,
     pub channel: String,
@@ -38,18 +37,11 @@ pub struct TicketRow {
     pub statutory_limit: Option<String>,
 }
 
-impl TicketRow {
-    /// The co-units as stored (JSON); a list that does not parse counts as none.
-    pub fn assist(&self) -> Vec<UnitRef> {
-        serde_json::from_str(&self.assist_units).unwrap_or_default()
-    }
-}
-
 /// What an action changes on a ticket.
 #[derive(Debug, Clone, PartialEq, AsChangeset)]
 #[diesel(table_name = tickets)]
 #[diesel(treat_none_as_null = true)]
-pub struct TicketUpdate {
+pub(super) struct TicketUpdate {
     pub status: String,
     pub lead_unit_id: Option<String>,
     pub lead_unit_name: Option<String>,

@@ -5,7 +5,7 @@ use super::connection::{Store, StoreError};
 use super::rows::{DeadlineRow, NewNotification, PolicyVersionRow, TicketRow, TrailRow};
 use super::schema::{deadlines, idempotency_keys, policy_versions, tickets, trail_entries};
 use crate::audit::TrailEntry;
-use crate::domain::Clock;
+use crate::domain::{Clock, Ticket};
 
 /// Statuses in which a passed `resolve` deadline counts as overdue.
 const OPEN_STATUSES: &[&str] = &["dispatched", "signed", "in_progress", "reopened"];
@@ -48,13 +48,14 @@ impl Store {
     #[tracing::instrument(skip_all, fields(ticket = %ticket.id))]
     pub fn insert_ticket(
         &self,
-        ticket: &TicketRow,
+        ticket: &Ticket,
         trail: Vec<TrailEntry>,
         clocks: &[Clock],
         notifications: &[NewNotification],
         idempotency: Option<(&str, &str)>,
     ) -> Result<Filed, StoreError> {
         let trail = crate::audit::seal_after(&ticket.id, None, trail);
+        let ticket = TicketRow::encode(ticket, clocks);
         let rows: Vec<TrailRow> = trail.iter().map(TrailRow::from).collect();
         let clocks: Vec<DeadlineRow> = clocks
             .iter()
@@ -76,7 +77,7 @@ impl Store {
                 }
             }
             diesel::insert_into(tickets::table)
-                .values(ticket)
+                .values(&ticket)
                 .execute(conn)?;
             diesel::insert_into(trail_entries::table)
                 .values(&rows)
@@ -115,16 +116,18 @@ impl Store {
     }
 
     #[tracing::instrument(skip(self))]
-    pub fn ticket(&self, id: &str) -> Result<Option<TicketRow>, StoreError> {
-        Ok(tickets::table
+    pub fn ticket(&self, id: &str) -> Result<Option<Ticket>, StoreError> {
+        tickets::table
             .find(id)
             .select(TicketRow::as_select())
             .first(&mut self.conn()?)
-            .optional()?)
+            .optional()?
+            .map(TicketRow::decode)
+            .transpose()
     }
 
     #[tracing::instrument(skip(self))]
-    pub fn tickets(&self, filter: &TicketFilter) -> Result<Vec<TicketRow>, StoreError> {
+    pub fn tickets(&self, filter: &TicketFilter) -> Result<Vec<Ticket>, StoreError> {
         let mut query = tickets::table
             .select(TicketRow::as_select())
             .into_boxed::<Sqlite>();
@@ -170,10 +173,13 @@ impl Store {
         if let Some(after) = &filter.after {
             query = query.filter(tickets::id.gt(after));
         }
-        Ok(query
+        query
             .order(tickets::id.asc())
             .limit(filter.limit)
-            .load(&mut self.conn()?)?)
+            .load(&mut self.conn()?)?
+            .into_iter()
+            .map(TicketRow::decode)
+            .collect()
     }
 
     /// A ticket's trail in `seq` order.
