@@ -554,3 +554,64 @@ fn a_database_of_the_previous_schema_upgrades_in_place() {
     ]);
     assert_eq!(code, 0, "{stdout}{stderr}");
 }
+
+/// The vocabulary the regulations need is typed: unknown values are a clear 400 and write
+/// nothing.
+#[test]
+fn the_new_vocabulary_is_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(dir.path(), &[]);
+    let ticket = file_as(
+        &server,
+        &json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
+                "topic": "noise", "flags": ["key_matter"], "content": "夜间施工噪音",
+                "statutory_limit": {"working_days": 15}}),
+        ADMIN,
+    );
+    assert_eq!(ticket["statutory_limit"]["working_days"], 15);
+    let (status, both) = server.post_as(
+        "/api/v1/tickets",
+        &json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
+                "topic": "noise", "content": "x",
+                "statutory_limit": {"working_days": 15, "until": "2027-01-01T00:00:00+08:00"}}),
+        Some(ADMIN),
+    );
+    assert_eq!(status, 422, "{both}");
+    let id = ticket["id"].as_str().unwrap();
+    let before = trail(&server, id)["entries"].as_array().unwrap().len();
+    for (body, field) in [
+        (
+            json!({"action": "sign", "consent": ["everything"]}),
+            "consent[0]",
+        ),
+        (
+            json!({"action": "sign", "signatures": ["mayor"]}),
+            "signatures[0]",
+        ),
+        (
+            json!({"action": "reverify", "onsite": {"photos": 2, "drone": true}}),
+            "onsite.drone",
+        ),
+        (json!({"action": "sign", "stamp": "yes"}), "stamp"),
+        (
+            json!({"action": "sign", "request_reasonable": 1}),
+            "request_reasonable",
+        ),
+    ] {
+        let (status, refused) = act_as(&server, id, &body, ADMIN);
+        assert_eq!(status, 400, "{body}: {refused}");
+        assert_eq!(refused["error"]["code"], "invalid_field", "{refused}");
+        assert!(
+            refused["error"]["details"]["field"]
+                .as_str()
+                .unwrap()
+                .starts_with(field.split('.').next().unwrap()),
+            "{refused}"
+        );
+    }
+    assert_eq!(
+        trail(&server, id)["entries"].as_array().unwrap().len(),
+        before,
+        "a refused body writes nothing"
+    );
+}

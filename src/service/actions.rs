@@ -592,7 +592,12 @@ impl Service {
                 )
             }),
             (Action::RequestExtension, _) => {
-                self.move_clocks(set, acting, current_lead.as_ref(), review, change)?;
+                let co_unit = row.lead_id() != acting.unit.as_deref()
+                    && acting
+                        .unit
+                        .as_ref()
+                        .is_some_and(|u| row.assist.iter().any(|a| &a.id == u));
+                self.move_clocks(set, acting, co_unit, current_lead.as_ref(), review, change)?;
                 None
             }
             _ => None,
@@ -609,6 +614,7 @@ impl Service {
         &self,
         set: &CompiledSet,
         acting: &Actor,
+        co_unit: bool,
         lead: Option<&UnitRef>,
         review: &Review,
         change: &mut Change,
@@ -624,6 +630,16 @@ impl Service {
                 .find(|c| c.name == m.name && c.unit == unit)
                 .cloned()
             else {
+                // A co-unit asks for time on its own clocks only; the lead's are the lead's.
+                if co_unit {
+                    return Err(ServiceError::Invalid {
+                        field: "action",
+                        message: format!(
+                            "moves clock `{}`, which co-unit `{unit}` does not owe: a co-unit's extension moves only its own clocks",
+                            m.name.as_str()
+                        ),
+                    });
+                }
                 return Err(invalid_output(
                     set,
                     Hook::ReviewExtension,
