@@ -6,6 +6,7 @@
 #   bash benches/load.sh                       # 20 s of filings, 20 s of actions, 32 connections
 #   SECS=30 C=64 JURISDICTION=hohhot bash benches/load.sh
 #   BIN=/path/to/jiesu bash benches/load.sh    # measure another build (e.g. the previous one)
+#   SERVE_ARGS="--policies DIR --plugins DIR"  # …with the policies it shipped with
 #
 # Needs `wrk` (Debian's package; installed if missing) and curl.
 set -euo pipefail
@@ -23,7 +24,8 @@ fi
 
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
-JIESU_LOG=warn "$BIN" serve --bind 127.0.0.1:0 \
+# shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
+JIESU_LOG=warn "$BIN" serve --bind 127.0.0.1:0 ${SERVE_ARGS:-} \
     --database "sqlite://$work/load.db" >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 100); do

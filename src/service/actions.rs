@@ -263,7 +263,7 @@ impl Service {
         let now = now.trunc_subsecs(6);
         validate(&request)?;
         let at = time_of_record(principal, request.at, "at", AT_TOLERANCE, now)?;
-        self.scoped_row(principal, ticket_id)?;
+        let mut read = Some(self.scoped_row(principal, ticket_id)?);
         if principal.role == Role::Supervisor && !self.store.escalated(ticket_id)? {
             return Err(ServiceError::Forbidden(
                 "supervisors act on tickets the sweep has escalated, referred or supervised".into(),
@@ -271,8 +271,16 @@ impl Service {
         }
         let key = idempotency_key.map(|k| (k.to_owned(), body_hash(&request)));
         for _ in 0..MAX_ATTEMPTS {
+            // The first attempt decides on the scoped read; a retry reads again.
+            let row = match read.take() {
+                Some(row) => row,
+                None => self
+                    .store
+                    .ticket(ticket_id)?
+                    .ok_or_else(|| ServiceError::TicketNotFound(ticket_id.to_owned()))?,
+            };
             if let Some(outcome) =
-                self.try_action(principal, ticket_id, &request, key.as_ref(), at, now)?
+                self.try_action(principal, row, &request, key.as_ref(), at, now)?
             {
                 return Ok(outcome);
             }
@@ -320,21 +328,18 @@ impl Service {
     fn try_action(
         &self,
         principal: &Principal,
-        ticket_id: &str,
+        row: Ticket,
         request: &ActionRequest,
         key: Option<&(String, String)>,
         at: DateTime<Utc>,
         now: DateTime<Utc>,
     ) -> Result<Option<ActionOutcome>, ServiceError> {
+        let ticket_id = row.id.as_str();
         if let Some(key) = key
             && let Some(replayed) = self.replayed_action(ticket_id, key)?
         {
             return Ok(Some(replayed));
         }
-        let row = self
-            .store
-            .ticket(ticket_id)?
-            .ok_or_else(|| ServiceError::TicketNotFound(ticket_id.to_owned()))?;
         let status = row.status;
         if !is_allowed(status, request.action) {
             return Err(ServiceError::ActionNotAllowed {
@@ -368,8 +373,9 @@ impl Service {
         let offset = set.manifest().offset;
         let at_local = at.with_timezone(&offset);
         let mut ticket = policy_view(&row, &clocks);
-        ticket["actions"] =
-            action_history(&self.store.events(std::slice::from_ref(&row.id))?, offset);
+        // One read of the trail serves the hooks (its events) and the answer (its decisions).
+        let trail_before = self.store.trail(ticket_id)?;
+        ticket["actions"] = action_history(&trail_before, offset);
         let mut request_json = json!(request);
         request_json["at"] = json!(format_instant(at_local));
         request_json["unit"] = json!(acting.unit);
@@ -478,6 +484,11 @@ impl Service {
         // The event stands first; decision i stands at offset i + 1.
         let notifications = fired_by_all(&set, ticket_id, &change.decisions, 1, now_us);
         let decided = change.decisions.clone();
+        let clocks_after = change.clocks.clone();
+        let after = Ticket {
+            revision: row.revision + 1,
+            ..change.ticket.clone()
+        };
         let trail = std::iter::once(event)
             .chain(
                 change
@@ -492,13 +503,14 @@ impl Service {
             guard: Guard::Revision(row.revision),
             ticket: Some(change.ticket),
             deadlines: change.changed,
+            clocks_after: clocks_after.clone(),
             trail,
             notifications,
             action_key: key.cloned(),
         };
-        if self.store.apply(write, now_us)?.is_none() {
+        let Some(sealed) = self.store.apply(write, now_us)? else {
             return Ok(None);
-        }
+        };
         self.metrics.decided(&decided);
         self.metrics.acted(request.action.as_str(), outcome);
         tracing::info!(
@@ -507,11 +519,14 @@ impl Service {
             part = part.as_str(),
             "action recorded"
         );
+        // The answer is what was just written: no second read.
+        let trail: Vec<_> = trail_before.into_iter().chain(sealed).collect();
+        let namer = |id: &str| set.unit(id).map(|u| u.name.clone());
         Ok(Some(ActionOutcome {
             outcome,
             reasons: review.reasons,
             cite,
-            ticket: self.view(ticket_id)?,
+            ticket: TicketView::from_ticket(after, Some(&trail), &clocks_after, &namer),
             replayed: false,
         }))
     }

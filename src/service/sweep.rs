@@ -22,6 +22,9 @@ const BATCH: i64 = 512;
 /// filings are due at once); without a bound, a sweep under such inflow would never end.
 /// What is left waits for the next sweep.
 const MAX_PER_SWEEP: usize = 20_000;
+/// Threads one sweep decides on at most (reads and decisions run in parallel; writes queue
+/// on the store's writer).
+const SWEEP_WORKERS: usize = 4;
 /// A clock whose `on_overdue` failed is looked at again after this long.
 const RETRY_AFTER_FAILURE: Duration = Duration::minutes(15);
 
@@ -80,11 +83,9 @@ impl Service {
             if due.is_empty() {
                 break;
             }
-            for (ticket_id, clock) in due {
-                looked += 1;
-                if let Some(done) = self.sweep_clock(&ticket_id, clock, now)?
-                    && (!done.actions.is_empty() || done.assumed.is_some())
-                {
+            looked += due.len();
+            for done in self.sweep_batch(due, now)?.into_iter().flatten() {
+                if !done.actions.is_empty() || done.assumed.is_some() {
                     fired.push(done);
                 }
             }
@@ -97,6 +98,54 @@ impl Service {
         }
         tracing::info!(looked, fired = fired.len(), "sweep done");
         Ok(fired)
+    }
+
+    /// Decides a batch of due clocks on every core. Each clock is written under its own
+    /// guard, so the order between workers does not matter; results keep the batch's order.
+    fn sweep_batch(
+        &self,
+        due: Vec<(String, Clock)>,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<Option<FiredClock>>, ServiceError> {
+        let workers = std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .clamp(1, SWEEP_WORKERS);
+        if workers == 1 || due.len() < 2 * workers {
+            return due
+                .into_iter()
+                .map(|(ticket, clock)| self.sweep_clock(&ticket, clock, now))
+                .collect();
+        }
+        let per_worker = due.len().div_ceil(workers);
+        let parent = tracing::Span::current();
+        let chunks: Vec<Result<Vec<Option<FiredClock>>, ServiceError>> = std::thread::scope(|s| {
+            let handles: Vec<_> = due
+                .chunks(per_worker)
+                .map(|chunk| {
+                    let parent = parent.clone();
+                    s.spawn(move || {
+                        let _span = parent.enter();
+                        chunk
+                            .iter()
+                            .map(|(ticket, clock)| self.sweep_clock(ticket, clock.clone(), now))
+                            .collect()
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ServiceError::Internal("a sweep worker panicked".into()))
+                    })
+                })
+                .collect()
+        });
+        let mut results = Vec::with_capacity(due.len());
+        for chunk in chunks {
+            results.extend(chunk?);
+        }
+        Ok(results)
     }
 
     fn sweep_clock(
@@ -120,6 +169,7 @@ impl Service {
             guard: guard.clone(),
             ticket: None,
             deadlines: vec![clock],
+            clocks_after: vec![],
             trail: vec![],
             notifications: vec![],
             action_key: None,
@@ -254,7 +304,19 @@ impl Service {
             Some((clock.name.as_str(), clock.unit.as_str())),
             now_us,
         );
-        let mut write = write(&ticket.jurisdiction, swept);
+        let mut write = write(&ticket.jurisdiction, swept.clone());
+        if update.is_some() {
+            write.clocks_after = clocks
+                .iter()
+                .map(|c| {
+                    if c.name == swept.name && c.unit == swept.unit {
+                        swept.clone()
+                    } else {
+                        c.clone()
+                    }
+                })
+                .collect();
+        }
         write.ticket = update;
         write.trail = trail;
         write.notifications = notifications;

@@ -33,6 +33,9 @@ pub struct TicketWrite {
     pub ticket: Option<Ticket>,
     /// Clocks to insert or replace.
     pub deadlines: Vec<Clock>,
+    /// Every clock of the ticket once the write is done, when `ticket` is set: the
+    /// projections on the ticket row (`deadlines`, `resolve_due`) are made from them.
+    pub clocks_after: Vec<Clock>,
     /// Unsealed entries: numbered and chained inside the transaction.
     pub trail: Vec<TrailEntry>,
     /// Each `seq` is an offset into `trail`: the decision that fired it.
@@ -88,22 +91,6 @@ fn check_guard(conn: &mut SqliteConnection, write: &TicketWrite, now: i64) -> Qu
     Ok(changed == 1)
 }
 
-/// Writes a ticket's new state with the projections of all its clocks as they now stand.
-fn write_state(conn: &mut SqliteConnection, ticket: &Ticket) -> QueryResult<()> {
-    let clocks = deadlines::table
-        .filter(deadlines::ticket_id.eq(&ticket.id))
-        .select(DeadlineRow::as_select())
-        .load(conn)?
-        .into_iter()
-        .map(|row| row.decode().map(|(_, clock)| clock))
-        .collect::<Result<Vec<_>, StoreError>>()
-        .map_err(|e| diesel::result::Error::DeserializationError(Box::new(e)))?;
-    diesel::update(tickets::table.filter(tickets::id.eq(&ticket.id)))
-        .set(TicketUpdate::of(ticket, &clocks))
-        .execute(conn)?;
-    Ok(())
-}
-
 /// Appends entries to a ticket's chain, after its last stored entry.
 fn append_trail(
     conn: &mut SqliteConnection,
@@ -143,7 +130,9 @@ impl Store {
                     .execute(conn)?;
             }
             if let Some(ticket) = &write.ticket {
-                write_state(conn, ticket)?;
+                diesel::update(tickets::table.filter(tickets::id.eq(&ticket.id)))
+                    .set(TicketUpdate::of(ticket, &write.clocks_after))
+                    .execute(conn)?;
             }
             let sealed = append_trail(conn, &write.ticket_id, write.trail)?;
             if !write.notifications.is_empty() {
