@@ -60,7 +60,7 @@ fn check_fails_when_an_accepted_matter_routes_to_no_declared_unit() {
         .find(|l| l.contains(" puyang-hualong "))
         .unwrap();
     assert!(set_line.starts_with('✗'), "{set_line}");
-    assert!(set_line.contains("golden 63/63"), "{set_line}");
+    assert!(set_line.contains("golden 66/66"), "{set_line}");
     assert!(
         stdout.contains("routing gap: consultation / education flags [] area -: lead `py-nobody` is not a declared unit"),
         "{stdout}"

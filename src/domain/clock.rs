@@ -73,10 +73,15 @@ pub struct Clock {
 }
 
 impl Clock {
-    /// Whether its owner still owes it: running, or missed and not yet met late. Only such
-    /// a clock gives a unit that neither leads nor assists a part on the ticket.
+    /// Whether its owner still owes it in the ticket's current round: running, or missed,
+    /// not yet met late and still chased. Only such a clock gives a unit that neither leads
+    /// nor assists a part on the ticket; a round that ended stops its clocks' chasing, and so
+    /// the part of a unit the ticket moved away from.
     pub fn still_owed(&self) -> bool {
-        self.state.is_live() || (self.state == ClockState::Missed && self.met_at.is_none())
+        self.state.is_live()
+            || (self.state == ClockState::Missed
+                && self.met_at.is_none()
+                && self.next_sweep_at.is_some())
     }
 
     /// Whether `action` by `unit` meets this clock.
@@ -272,6 +277,17 @@ mod tests {
             Some(ClockState::Cancelled)
         );
         assert_eq!(state("lead", DeadlineName::Sign), None);
+    }
+
+    #[test]
+    fn a_stopped_missed_clock_gives_no_part() {
+        let mut chased = clock(DeadlineName::Sign, "office", 10, &[Action::Sign]);
+        chased.state = ClockState::Missed;
+        assert!(chased.still_owed(), "missed and still chased: owed");
+        let stopped = stop_for_new_round(&[chased.clone()]);
+        assert!(!stopped[0].still_owed(), "the round ended: no longer owed");
+        chased.met_at = Some(at(11));
+        assert!(!chased.still_owed(), "met late: done");
     }
 
     #[test]

@@ -464,9 +464,16 @@ fn time_limits_of(output: &Value) -> Result<TimeLimits, String> {
         return Err("`deadlines` must be a map of deadline name to instant".into());
     }
     let warn = instants_of(output, "warn")?;
+    let co_unit_clocks = clocks_of(output, "co_unit_deadlines", &BTreeMap::new())?;
+    if let Some(named) = co_unit_clocks.iter().find(|c| c.unit.is_some()) {
+        return Err(format!(
+            "`co_unit_deadlines.{}.unit`: each co-unit owes these clocks itself; name one unit's clock in `deadlines` instead",
+            named.name.as_str()
+        ));
+    }
     Ok(TimeLimits {
         clocks: clocks_of(output, "deadlines", &warn)?,
-        co_unit_clocks: clocks_of(output, "co_unit_deadlines", &BTreeMap::new())?,
+        co_unit_clocks,
     })
 }
 

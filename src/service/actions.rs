@@ -24,7 +24,7 @@ use crate::store::{Guard, StoreError, TicketWrite};
 /// A write decided on a stale read is decided again, this many times at most.
 const MAX_ATTEMPTS: usize = 5;
 /// How far a caller's `at` may be from the server's clock before it is a backfill.
-pub(super) const AT_TOLERANCE: Duration = Duration::minutes(5);
+const AT_TOLERANCE: Duration = Duration::minutes(5);
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ActionOutcome {
@@ -90,33 +90,45 @@ fn validate(request: &ActionRequest) -> Result<(), ServiceError> {
     {
         return invalid("working_days", "must be between 1 and 3660".into());
     }
-    if request.action == Action::Dispatch && request.lead.is_none() {
-        return invalid("lead", "is required: the unit the centre assigns".into());
-    }
     Ok(())
 }
 
-/// The time an action counts at: the server's clock, or for an admin's backfill the time
-/// it sends (the server's own is kept beside it).
-pub(super) fn time_of_record(
+/// Refuses a claimed instant further than `tolerance` from the server's clock unless an
+/// admin sends it (backfill and import).
+pub(super) fn bounded_claim(
     principal: &Principal,
     claimed: Option<DateTime<FixedOffset>>,
     field: &'static str,
     tolerance: Duration,
     now: DateTime<Utc>,
-) -> Result<DateTime<Utc>, ServiceError> {
-    let Some(claimed) = claimed else {
-        return Ok(now);
+) -> Result<Option<DateTime<Utc>>, ServiceError> {
+    let Some(claimed) = claimed.map(|c| c.with_timezone(&Utc)) else {
+        return Ok(None);
     };
-    let claimed = claimed.with_timezone(&Utc);
-    if (claimed - now).abs() <= tolerance || principal.role == Role::Admin {
-        return Ok(claimed);
+    if principal.role == Role::Admin || (claimed - now).abs() <= tolerance {
+        return Ok(Some(claimed));
     }
     Err(ServiceError::AtOutOfRange {
         field,
         claimed: claimed.to_rfc3339(),
         now: now.to_rfc3339(),
         tolerance: format!("{} minutes", tolerance.num_minutes()),
+    })
+}
+
+/// The time an action counts at: the server's clock; only an admin's backfill counts at the
+/// time it sends (the server's own is kept beside it). Within the tolerance a caller's
+/// clock merely drifts, and the server's time stands, so a few minutes cannot turn a clock
+/// that just passed into one met.
+fn time_of_record(
+    principal: &Principal,
+    claimed: Option<DateTime<FixedOffset>>,
+    now: DateTime<Utc>,
+) -> Result<DateTime<Utc>, ServiceError> {
+    let claimed = bounded_claim(principal, claimed, "at", AT_TOLERANCE, now)?;
+    Ok(match claimed {
+        Some(at) if principal.role == Role::Admin => at,
+        _ => now,
     })
 }
 
@@ -262,14 +274,22 @@ impl Service {
     ) -> Result<ActionOutcome, ServiceError> {
         let now = now.trunc_subsecs(6);
         validate(&request)?;
-        let at = time_of_record(principal, request.at, "at", AT_TOLERANCE, now)?;
         let mut read = Some(self.scoped_row(principal, ticket_id)?);
         if principal.role == Role::Supervisor && !self.store.escalated(ticket_id)? {
             return Err(ServiceError::Forbidden(
                 "supervisors act on tickets the sweep has escalated, referred or supervised".into(),
             ));
         }
-        let key = idempotency_key.map(|k| (k.to_owned(), body_hash(&request)));
+        // A key is the caller's own: another caller's same key is another request.
+        let key =
+            idempotency_key.map(|k| (format!("{}\u{1f}{k}", principal.name), body_hash(&request)));
+        // A retry is answered as the first time, however late it comes.
+        if let Some(key) = &key
+            && let Some(replayed) = self.replayed_action(ticket_id, key)?
+        {
+            return Ok(replayed);
+        }
+        let at = time_of_record(principal, request.at, now)?;
         for _ in 0..MAX_ATTEMPTS {
             // The first attempt decides on the scoped read; a retry reads again.
             let row = match read.take() {
@@ -352,12 +372,14 @@ impl Service {
         let clocks = self.store.deadlines(ticket_id)?;
         let acting = actor(principal, &row, &clocks, &set, request)?;
         let Some(part) = part_for(status, &acting.parts, request.action) else {
-            let mut may: Vec<&'static str> = acting
+            let may: Vec<&'static str> = acting
                 .parts
                 .iter()
-                .flat_map(|p| part_actions(status, *p).iter().map(|a| a.as_str()))
+                .flat_map(|p| part_actions(status, *p).iter().copied())
+                .collect::<std::collections::BTreeSet<Action>>()
+                .into_iter()
+                .map(Action::as_str)
                 .collect();
-            may.dedup();
             return Err(ServiceError::NotYourPart {
                 action: request.action.as_str(),
                 acting: acting.describe(),
@@ -370,6 +392,22 @@ impl Service {
                 may,
             });
         };
+        // A unit that only owes clocks may take just the actions that meet them.
+        if part == Part::ClockOwner {
+            let owed: std::collections::BTreeSet<Action> = clocks
+                .iter()
+                .filter(|c| Some(c.unit.as_str()) == acting.unit.as_deref() && c.still_owed())
+                .flat_map(|c| c.met_by.iter().copied())
+                .collect();
+            if !owed.contains(&request.action) {
+                return Err(ServiceError::NotYourPart {
+                    action: request.action.as_str(),
+                    acting: acting.describe(),
+                    parts: part.as_str().to_owned(),
+                    may: owed.into_iter().map(Action::as_str).collect(),
+                });
+            }
+        }
         let offset = set.manifest().offset;
         let at_local = at.with_timezone(&offset);
         let mut ticket = policy_view(&row, &clocks);
@@ -638,6 +676,17 @@ impl Service {
         let own = acting.unit.clone().or_else(|| lead.map(|l| l.id.clone()));
         let mut moved = Vec::new();
         for m in &review.moves {
+            if co_unit && m.unit.is_some() && m.unit != own {
+                return Err(invalid_output(
+                    set,
+                    Hook::ReviewExtension,
+                    format!(
+                        "moves clock `{}` of `{}` on a co-unit's request: a co-unit's extension moves only its own clocks",
+                        m.name.as_str(),
+                        m.unit.as_deref().unwrap_or_default()
+                    ),
+                ));
+            }
             let unit = m.unit.clone().or_else(|| own.clone()).unwrap_or_default();
             let Some(clock) = change
                 .clocks

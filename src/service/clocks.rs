@@ -53,14 +53,15 @@ pub fn declared_clocks(
         })
         .collect();
     for unit in assist {
-        clocks.extend(limits.co_unit_clocks.iter().map(|spec| {
-            clock_of(
-                spec,
-                spec.unit.as_deref().unwrap_or(&unit.id),
-                cite,
-                provisional,
-            )
-        }));
+        for spec in &limits.co_unit_clocks {
+            // A clock `deadlines` already names for this unit is the one that stands.
+            if !clocks
+                .iter()
+                .any(|c| c.name == spec.name && c.unit == unit.id)
+            {
+                clocks.push(clock_of(spec, &unit.id, cite, provisional));
+            }
+        }
     }
     clocks
 }
@@ -125,6 +126,7 @@ pub fn policy_view(ticket: &Ticket, clocks: &[Clock]) -> Value {
 pub fn action_history(events: &[TrailEntry], offset: FixedOffset) -> Value {
     let history: Vec<Value> = events
         .iter()
+        .filter(|e| e.kind == crate::audit::EntryKind::Event)
         .filter_map(|e| {
             let action = e.outcome.as_deref().filter(|a| *a != "filed")?;
             let field = |key: &str| e.input.get(key).cloned().unwrap_or(Value::Null);

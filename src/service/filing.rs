@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, FixedOffset, SubsecRound, Utc};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::actions::time_of_record;
+use super::actions::bounded_claim;
 use super::clocks::declared_clocks;
 use super::outbox::fired_by_all;
 use super::{Service, ServiceError, TicketView};
@@ -272,13 +272,14 @@ impl Service {
         let offset: FixedOffset = set.manifest().offset;
         // PY-6 counts from the centre's own receipt time: kept as its claim, bounded unless
         // an admin backfills; the server's receipt time is `created_at`.
-        let received_at = time_of_record(
+        let received_at = bounded_claim(
             principal,
             request.received_at,
             "received_at",
             RECEIVED_TOLERANCE,
             now,
         )?
+        .unwrap_or(now)
         .with_timezone(&offset);
         let id = Uuid::now_v7().to_string();
         tracing::Span::current().record("ticket", id.as_str());

@@ -10,8 +10,8 @@ use super::filing::decision_entry;
 use super::outbox::fired_by;
 use super::{Service, ServiceError};
 use crate::domain::{
-    Action, Clock, ClockState, Principal, Status, Ticket, UnitRef, format_instant, from_micros,
-    to_micros,
+    Action, Clock, ClockState, DeadlineName, Principal, Status, Ticket, UnitRef, format_instant,
+    from_micros, to_micros,
 };
 use crate::policy::{CompiledSet, Decision, Hook, Overdue, Verdict};
 use crate::store::{Guard, TicketWrite};
@@ -46,6 +46,13 @@ pub struct FiredClock {
     /// What the passing of the clock stood for (PY-ops-7.2: `sign`, acceptance assumed).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub assumed: Option<&'static str>,
+}
+
+/// What looking at one clock came to, before it is written: the write, and what it fires
+/// once the write applies.
+struct Planned {
+    write: TicketWrite,
+    fired: Option<(FiredClock, Decision)>,
 }
 
 fn fired_actions(set: &CompiledSet, decision: &Decision) -> Vec<FiredAction> {
@@ -100,8 +107,9 @@ impl Service {
         Ok(fired)
     }
 
-    /// Decides a batch of due clocks on every core. Each clock is written under its own
-    /// guard, so the order between workers does not matter; results keep the batch's order.
+    /// Decides a batch of due clocks on every core, then writes them all in one
+    /// transaction (each write in a savepoint, under its own guard): the clocks another
+    /// sweeper got to first fire nothing here. Results keep the batch's order.
     fn sweep_batch(
         &self,
         due: Vec<(String, Clock)>,
@@ -110,93 +118,117 @@ impl Service {
         let workers = std::thread::available_parallelism()
             .map_or(1, usize::from)
             .clamp(1, SWEEP_WORKERS);
-        if workers == 1 || due.len() < 2 * workers {
-            return due
-                .into_iter()
-                .map(|(ticket, clock)| self.sweep_clock(&ticket, clock, now))
-                .collect();
-        }
-        let per_worker = due.len().div_ceil(workers);
-        let parent = tracing::Span::current();
-        let chunks: Vec<Result<Vec<Option<FiredClock>>, ServiceError>> = std::thread::scope(|s| {
-            let handles: Vec<_> = due
-                .chunks(per_worker)
-                .map(|chunk| {
-                    let parent = parent.clone();
-                    s.spawn(move || {
-                        let _span = parent.enter();
-                        chunk
-                            .iter()
-                            .map(|(ticket, clock)| self.sweep_clock(ticket, clock.clone(), now))
-                            .collect()
+        let planned: Vec<Option<Planned>> = if workers == 1 || due.len() < 2 * workers {
+            due.into_iter()
+                .map(|(ticket, clock)| self.plan_clock(&ticket, clock, now))
+                .collect::<Result<_, _>>()?
+        } else {
+            let per_worker = due.len().div_ceil(workers);
+            let parent = tracing::Span::current();
+            let chunks: Vec<Result<Vec<Option<Planned>>, ServiceError>> = std::thread::scope(|s| {
+                let handles: Vec<_> = due
+                    .chunks(per_worker)
+                    .map(|chunk| {
+                        let parent = parent.clone();
+                        s.spawn(move || {
+                            let _span = parent.enter();
+                            chunk
+                                .iter()
+                                .map(|(ticket, clock)| self.plan_clock(ticket, clock.clone(), now))
+                                .collect()
+                        })
                     })
-                })
-                .collect();
-            handles
-                .into_iter()
-                .map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(ServiceError::Internal("a sweep worker panicked".into()))
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(ServiceError::Internal("a sweep worker panicked".into()))
+                        })
                     })
-                })
-                .collect()
-        });
-        let mut results = Vec::with_capacity(due.len());
-        for chunk in chunks {
-            results.extend(chunk?);
+                    .collect()
+            });
+            let mut planned = Vec::with_capacity(due.len());
+            for chunk in chunks {
+                planned.extend(chunk?);
+            }
+            planned
+        };
+        let (writes, fired): (Vec<TicketWrite>, Vec<Option<(FiredClock, Decision)>>) = planned
+            .into_iter()
+            .flatten()
+            .map(|p| (p.write, p.fired))
+            .unzip();
+        let applied = self.store.apply_all(writes, to_micros(now))?;
+        let mut results = Vec::with_capacity(fired.len());
+        for (outcome, fired) in applied.into_iter().zip(fired) {
+            match outcome {
+                Ok(Some(_)) => {
+                    let Some((fired, decision)) = fired else {
+                        results.push(None);
+                        continue;
+                    };
+                    self.metrics.decided(std::slice::from_ref(&decision));
+                    for action in &fired.actions {
+                        self.metrics.fired(&action.kind);
+                    }
+                    results.push(Some(fired));
+                }
+                // Another sweeper got there first: it fired, this one does not.
+                Ok(None) => results.push(None),
+                Err(e) => {
+                    tracing::error!(error = %e, "a swept clock could not be written; it stays due");
+                    results.push(None);
+                }
+            }
         }
         Ok(results)
     }
 
-    fn sweep_clock(
+    /// Looks at one due clock: reads its ticket, asks `on_overdue`, and plans the write.
+    fn plan_clock(
         &self,
         ticket_id: &str,
         clock: Clock,
         now: DateTime<Utc>,
-    ) -> Result<Option<FiredClock>, ServiceError> {
+    ) -> Result<Option<Planned>, ServiceError> {
         let now_us = to_micros(now);
         let Some(was) = clock.next_sweep_at.map(to_micros) else {
             return Ok(None);
         };
-        let guard = Guard::Sweep {
-            clock: clock.name.as_str().to_owned(),
-            unit_id: clock.unit.clone(),
-            was,
-        };
         let write = |jurisdiction: &str, clock: Clock| TicketWrite {
             ticket_id: ticket_id.to_owned(),
             jurisdiction: jurisdiction.to_owned(),
-            guard: guard.clone(),
+            guard: Guard::Sweep {
+                clock,
+                was,
+                revision: None,
+            },
             ticket: None,
-            deadlines: vec![clock],
+            deadlines: vec![],
             clocks_after: vec![],
             trail: vec![],
             notifications: vec![],
             action_key: None,
         };
+        let only = |write: TicketWrite| Ok(Some(Planned { write, fired: None }));
         let unwatched = Clock {
             next_sweep_at: None,
             ..clock.clone()
         };
         let Some(ticket) = self.store.ticket(ticket_id)? else {
-            self.store.apply(write("", unwatched), now_us)?;
-            return Ok(None);
+            return only(write("", unwatched));
         };
         let status = ticket.status;
         if !status.is_open() {
-            self.store
-                .apply(write(&ticket.jurisdiction, unwatched), now_us)?;
-            return Ok(None);
+            return only(write(&ticket.jurisdiction, unwatched));
         }
-        let retry_later = || -> Result<Option<FiredClock>, ServiceError> {
-            let retry = now + RETRY_AFTER_FAILURE;
+        let retry_later = || {
             let later = Clock {
-                next_sweep_at: Some(retry),
+                next_sweep_at: Some(now + RETRY_AFTER_FAILURE),
                 ..clock.clone()
             };
-            self.store
-                .apply(write(&ticket.jurisdiction, later), now_us)?;
-            Ok(None)
+            only(write(&ticket.jurisdiction, later))
         };
         // A set that stopped serving mid-sweep puts this clock off; the sweep goes on.
         let set = match self.served_set(&ticket.jurisdiction) {
@@ -252,6 +284,7 @@ impl Service {
         let actions = fired_actions(&set, &decision);
         // PY-ops-7.2 逾期视为默认接受: a passed sign clock can stand for the sign itself.
         let assumed = (overdue.assume == Some(Action::Sign)
+            && clock.name == DeadlineName::Sign
             && passed
             && status == Status::Dispatched
             && ticket.lead_id() == Some(clock.unit.as_str()))
@@ -317,23 +350,27 @@ impl Service {
                 })
                 .collect();
         }
+        if update.is_some() {
+            // The assumed sign rewrites the ticket: only if nobody acted since it was read.
+            write.guard = Guard::Sweep {
+                clock: swept.clone(),
+                was,
+                revision: Some(ticket.revision),
+            };
+        }
         write.ticket = update;
         write.trail = trail;
         write.notifications = notifications;
-        // Another sweeper got there first: it fired, this one does not.
-        let applied = self.store.apply(write, now_us)?;
-        if applied.is_some() {
-            self.metrics.decided(std::slice::from_ref(&decision));
-            for action in &actions {
-                self.metrics.fired(&action.kind);
-            }
-        }
-        Ok(applied.map(|_| FiredClock {
+        let fired = FiredClock {
             ticket: ticket_id.to_owned(),
             clock: clock.name.as_str().to_owned(),
             unit: clock.unit.clone(),
             actions,
             assumed: assumed.map(Action::as_str),
+        };
+        Ok(Some(Planned {
+            write,
+            fired: Some((fired, decision)),
         }))
     }
 }

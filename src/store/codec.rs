@@ -1,7 +1,6 @@
-//! The one place that knows how a clock is stored: `domain::Clock` ↔ `deadlines` row.
-
-//! And a ticket: `domain::Ticket` ↔ `tickets` row, with the columns that only serve queries
-//! (`deadlines`, `resolve_due`) projected from its clocks.
+//! The one place that knows how the domain is stored: `domain::Clock` ↔ `deadlines` row,
+//! and `domain::Ticket` ↔ `tickets` row, with the columns that only serve queries
+//! (`deadlines`, `resolve_due`) projected from the ticket's clocks.
 
 use std::collections::BTreeMap;
 
@@ -99,9 +98,11 @@ fn lead_projection(ticket: &Ticket, clocks: &[Clock]) -> (String, Option<i64>) {
             )
         })
         .collect();
+    // A met `resolve` is no longer overdue, whatever its instant (HH-16: a report of how
+    // it stands meets it before the matter is closed).
     let resolve = own
         .iter()
-        .find(|c| c.name == DeadlineName::Resolve)
+        .find(|c| c.name == DeadlineName::Resolve && c.still_owed())
         .map(|c| to_micros(c.due));
     (json!(snapshot).to_string(), resolve)
 }

@@ -15,12 +15,13 @@ use crate::domain::{Clock, Ticket};
 pub enum Guard {
     /// The ticket is at this revision (nobody acted on it since it was read).
     Revision(i64),
-    /// This clock is still due at this sweep instant (no other sweep handled it); the write
-    /// carries its new state in `deadlines`.
+    /// This clock is still due at this sweep instant (no other sweep handled it); `clock` is
+    /// its new state, written by the same statement that checks it. With `revision`, the
+    /// ticket must also still be at that revision (the sweep rewrites it).
     Sweep {
-        clock: String,
-        unit_id: String,
+        clock: Clock,
         was: i64,
+        revision: Option<i64>,
     },
 }
 
@@ -44,6 +45,10 @@ pub struct TicketWrite {
     pub action_key: Option<(String, String)>,
 }
 
+/// What one write of a batch came to: its sealed entries, `None` when its guard no longer
+/// held, or the error that rolled it back alone.
+pub type Applied = Result<Option<Vec<TrailEntry>>, StoreError>;
+
 /// What an earlier action with the same idempotency key was.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SeenAction {
@@ -66,21 +71,40 @@ fn check_guard(conn: &mut SqliteConnection, write: &TicketWrite, now: i64) -> Qu
         .execute(conn)?,
         Guard::Sweep {
             clock,
-            unit_id,
             was,
+            revision,
         } => {
+            if let Some(revision) = revision {
+                let current = diesel::update(
+                    tickets::table
+                        .filter(tickets::id.eq(&write.ticket_id))
+                        .filter(tickets::revision.eq(revision)),
+                )
+                .set(tickets::revision.eq(revision + 1))
+                .execute(conn)?;
+                if current == 0 {
+                    return Ok(false);
+                }
+            }
+            let row = DeadlineRow::encode(&write.ticket_id, &write.jurisdiction, clock, now);
             let claimed = diesel::update(
                 deadlines::table
                     .filter(deadlines::ticket_id.eq(&write.ticket_id))
-                    .filter(deadlines::clock.eq(clock))
-                    .filter(deadlines::unit_id.eq(unit_id))
+                    .filter(deadlines::clock.eq(&row.clock))
+                    .filter(deadlines::unit_id.eq(&row.unit_id))
                     .filter(deadlines::next_sweep_at.eq(was)),
             )
-            .set(deadlines::updated_at.eq(now))
+            .set((
+                deadlines::state.eq(&row.state),
+                deadlines::next_sweep_at.eq(row.next_sweep_at),
+                deadlines::met_at.eq(row.met_at),
+                deadlines::rounds.eq(row.rounds),
+                deadlines::updated_at.eq(now),
+            ))
             .execute(conn)?;
-            // A sweep that also moves the ticket (acceptance assumed) bumps its revision, so
-            // an action decided on the older state is decided again.
-            if claimed == 1 && write.ticket.is_some() {
+            // Every claimed sweep bumps the ticket's revision, so an action decided on the
+            // clocks as they were before is decided again.
+            if claimed == 1 && revision.is_none() {
                 diesel::update(tickets::table.filter(tickets::id.eq(&write.ticket_id)))
                     .set(tickets::revision.eq(tickets::revision + 1))
                     .execute(conn)?;
@@ -111,6 +135,57 @@ fn append_trail(
     Ok(sealed)
 }
 
+/// One write inside an open transaction: `None` when its guard no longer holds.
+fn apply_one(
+    conn: &mut SqliteConnection,
+    write: TicketWrite,
+    now: i64,
+) -> QueryResult<Option<Vec<TrailEntry>>> {
+    if !check_guard(conn, &write, now)? {
+        return Ok(None);
+    }
+    for clock in &write.deadlines {
+        let row = DeadlineRow::encode(&write.ticket_id, &write.jurisdiction, clock, now);
+        diesel::replace_into(deadlines::table)
+            .values(&row)
+            .execute(conn)?;
+    }
+    if let Some(ticket) = &write.ticket {
+        diesel::update(tickets::table.filter(tickets::id.eq(&ticket.id)))
+            .set(TicketUpdate::of(ticket, &write.clocks_after))
+            .execute(conn)?;
+    }
+    let sealed = append_trail(conn, &write.ticket_id, write.trail)?;
+    if !write.notifications.is_empty() {
+        let rows: Vec<NewNotification> = write
+            .notifications
+            .into_iter()
+            .map(|mut n| {
+                n.seq = n
+                    .seq
+                    .and_then(|offset| sealed.get(usize::try_from(offset).ok()?))
+                    .map(|e| e.seq);
+                n
+            })
+            .collect();
+        diesel::insert_into(notifications::table)
+            .values(&rows)
+            .execute(conn)?;
+    }
+    if let (Some((key, body_hash)), Some(event)) = (&write.action_key, sealed.first()) {
+        diesel::insert_into(action_keys::table)
+            .values((
+                action_keys::ticket_id.eq(&write.ticket_id),
+                action_keys::key.eq(key),
+                action_keys::body_hash.eq(body_hash),
+                action_keys::seq.eq(event.seq),
+                action_keys::created_at.eq(now),
+            ))
+            .execute(conn)?;
+    }
+    Ok(Some(sealed))
+}
+
 impl Store {
     /// Applies a write if its guard still holds; `None` if it does not (retry or skip).
     #[tracing::instrument(skip_all, fields(ticket = %write.ticket_id))]
@@ -119,50 +194,26 @@ impl Store {
         write: TicketWrite,
         now: i64,
     ) -> Result<Option<Vec<TrailEntry>>, StoreError> {
+        self.write(|conn| apply_one(conn, write, now))
+    }
+
+    /// Applies many writes in one transaction, each in a savepoint of its own: one that
+    /// fails is rolled back alone and reported in its place, the others commit together.
+    /// What a sweep batches, so a thousand fired clocks cost one commit.
+    #[tracing::instrument(skip_all, fields(writes = writes.len()))]
+    pub fn apply_all(
+        &self,
+        writes: Vec<TicketWrite>,
+        now: i64,
+    ) -> Result<Vec<Applied>, StoreError> {
         self.write(|conn| {
-            if !check_guard(conn, &write, now)? {
-                return Ok(None);
-            }
-            for clock in &write.deadlines {
-                let row = DeadlineRow::encode(&write.ticket_id, &write.jurisdiction, clock, now);
-                diesel::replace_into(deadlines::table)
-                    .values(&row)
-                    .execute(conn)?;
-            }
-            if let Some(ticket) = &write.ticket {
-                diesel::update(tickets::table.filter(tickets::id.eq(&ticket.id)))
-                    .set(TicketUpdate::of(ticket, &write.clocks_after))
-                    .execute(conn)?;
-            }
-            let sealed = append_trail(conn, &write.ticket_id, write.trail)?;
-            if !write.notifications.is_empty() {
-                let rows: Vec<NewNotification> = write
-                    .notifications
-                    .into_iter()
-                    .map(|mut n| {
-                        n.seq = n
-                            .seq
-                            .and_then(|offset| sealed.get(usize::try_from(offset).ok()?))
-                            .map(|e| e.seq);
-                        n
-                    })
-                    .collect();
-                diesel::insert_into(notifications::table)
-                    .values(&rows)
-                    .execute(conn)?;
-            }
-            if let (Some((key, body_hash)), Some(event)) = (&write.action_key, sealed.first()) {
-                diesel::insert_into(action_keys::table)
-                    .values((
-                        action_keys::ticket_id.eq(&write.ticket_id),
-                        action_keys::key.eq(key),
-                        action_keys::body_hash.eq(body_hash),
-                        action_keys::seq.eq(event.seq),
-                        action_keys::created_at.eq(now),
-                    ))
-                    .execute(conn)?;
-            }
-            Ok(Some(sealed))
+            Ok(writes
+                .into_iter()
+                .map(|write| {
+                    conn.transaction(|savepoint| apply_one(savepoint, write, now))
+                        .map_err(StoreError::from)
+                })
+                .collect())
         })
     }
 

@@ -193,6 +193,17 @@ impl Store {
         Ok(rows.into_iter().map(TrailRow::into_entry).collect())
     }
 
+    /// One entry of a ticket's trail.
+    pub fn trail_entry(&self, ticket_id: &str, seq: i64) -> Result<Option<TrailEntry>, StoreError> {
+        Ok(trail_entries::table
+            .filter(trail_entries::ticket_id.eq(ticket_id))
+            .filter(trail_entries::seq.eq(seq))
+            .select(TrailRow::as_select())
+            .first(&mut self.conn()?)
+            .optional()?
+            .map(TrailRow::into_entry))
+    }
+
     /// The action events (not decisions) of some tickets, oldest first per ticket: what
     /// review hooks and assessments read of a ticket's history.
     pub fn events(&self, ticket_ids: &[String]) -> Result<Vec<TrailEntry>, StoreError> {

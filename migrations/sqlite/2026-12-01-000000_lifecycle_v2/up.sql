@@ -34,10 +34,17 @@ CREATE TABLE notifications_v2 (
     created_at      BIGINT NOT NULL,
     seq             BIGINT                       -- the deciding trail entry; NULL for rows of earlier versions
 );
--- Rows of earlier versions did not say whose clock it was; reminders went to its owner.
+-- Rows of earlier versions did not say whose clock it was. A reminder went to its owner;
+-- for an escalation, a notice or a referral it is the lead's clock of that name if the lead
+-- has one, else the (first) unit that owes a clock of that name: policies count what fired
+-- on a clock, and an escalation lost here would fire again.
 INSERT INTO notifications_v2 (id, ticket_id, clock, clock_unit, kind, to_unit_id, to_unit_name, channel, cite, note, created_at)
     SELECT n.id, n.ticket_id, n.clock,
-           CASE WHEN n.kind = 'remind' THEN n.to_unit_id ELSE NULL END,
+           CASE WHEN n.kind = 'remind' THEN n.to_unit_id ELSE COALESCE(
+               (SELECT d.unit_id FROM deadlines d JOIN tickets t ON t.id = d.ticket_id
+                 WHERE d.ticket_id = n.ticket_id AND d.clock = n.clock AND d.unit_id = t.lead_unit_id),
+               (SELECT MIN(d.unit_id) FROM deadlines d WHERE d.ticket_id = n.ticket_id AND d.clock = n.clock))
+           END,
            n.kind, n.to_unit_id, n.to_unit_name, n.channel, n.cite, n.note, n.created_at
     FROM notifications n;
 DROP TABLE notifications;
