@@ -146,6 +146,33 @@ impl Ticket {
     pub fn offset(&self) -> FixedOffset {
         *self.received_at.offset()
     }
+
+    /// The filing this ticket came from, without the requester (what rules may see).
+    pub fn as_filed(&self) -> NewTicket {
+        NewTicket {
+            jurisdiction: self.jurisdiction.clone(),
+            channel: self.channel,
+            category: self.category,
+            topic: self.topic.clone(),
+            flags: self.flags.clone(),
+            area: self.area.clone(),
+            content: self.content.clone(),
+            requester: None,
+            received_at: Some(self.received_at),
+            statutory_limit: self.statutory_limit.clone(),
+        }
+    }
+
+    /// The lead's clocks that have not been cancelled: what `deadlines` shows.
+    pub fn lead_clocks<'a>(
+        &self,
+        clocks: &'a [super::Clock],
+    ) -> impl Iterator<Item = &'a super::Clock> {
+        let lead = self.lead_id().map(str::to_owned);
+        clocks.iter().filter(move |c| {
+            Some(c.unit.as_str()) == lead.as_deref() && c.state != super::ClockState::Cancelled
+        })
+    }
 }
 
 /// Why a ticket was not accepted, and where the requester was sent.

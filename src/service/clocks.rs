@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use crate::audit::TrailEntry;
 use crate::domain::{Clock, ClockState, Ticket, UnitRef, format_instant, from_micros};
-use crate::policy::{ClockSpec, TimeLimits};
+use crate::policy::{ClockSpec, TimeLimits, policy_ticket};
 
 fn clock_of(spec: &ClockSpec, unit: &str, cite: &[String], provisional: bool) -> Clock {
     let due = spec.due.with_timezone(&Utc);
@@ -97,16 +97,8 @@ pub fn policy_view(ticket: &Ticket, clocks: &[Clock]) -> Value {
                    "state": c.state.as_str(), "met_at": c.met_at.map(at), "rounds": c.rounds})
         })
         .collect();
-    json!({
-        "id": ticket.id,
-        "jurisdiction": ticket.jurisdiction,
-        "channel": ticket.channel.as_str(),
-        "category": ticket.category.as_str(),
-        "topic": ticket.topic,
-        "flags": ticket.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
-        "area": ticket.area,
-        "content": ticket.content,
-        "received_at": format_instant(ticket.received_at),
+    let mut view = policy_ticket(&ticket.id, &ticket.as_filed(), ticket.received_at);
+    let state = json!({
         "dispatched_at": ticket.dispatched_at.map(at),
         "status": ticket.status.as_str(),
         "lead": ticket.lead_id(),
@@ -115,8 +107,11 @@ pub fn policy_view(ticket: &Ticket, clocks: &[Clock]) -> Value {
         "deadlines": lead_deadlines(ticket, clocks),
         "clocks": all,
         "missed": missed,
-        "statutory_limit": ticket.statutory_limit,
-    })
+    });
+    if let (Value::Object(view), Value::Object(state)) = (&mut view, state) {
+        view.extend(state);
+    }
+    view
 }
 
 /// What was done to a ticket so far, as hooks see it: each action event with who did it, in

@@ -12,7 +12,6 @@ use serde_json::{Value, json};
 use super::ServiceError;
 use super::filing::decide;
 use crate::audit::EntryKind;
-use crate::domain::NewTicket;
 use crate::domain::Ticket;
 use crate::policy::{CompiledSet, policy_ticket};
 use crate::store::{Store, StoreError, TicketFilter};
@@ -73,22 +72,6 @@ fn recorded(store: &Store, id: &str) -> Result<Recorded, StoreError> {
     Ok(found)
 }
 
-/// The filing a stored ticket came from, without the requester (no rule sees them).
-fn as_filed(ticket: &Ticket) -> NewTicket {
-    NewTicket {
-        jurisdiction: ticket.jurisdiction.clone(),
-        channel: ticket.channel,
-        category: ticket.category,
-        topic: ticket.topic.clone(),
-        flags: ticket.flags.clone(),
-        area: ticket.area.clone(),
-        content: ticket.content.clone(),
-        requester: None,
-        received_at: Some(ticket.received_at),
-        statutory_limit: ticket.statutory_limit.clone(),
-    }
-}
-
 /// Re-decides one ticket; returns the per-hook outcome keys and the changes found.
 fn simulate_one(
     store: &Store,
@@ -96,7 +79,7 @@ fn simulate_one(
     row: &Ticket,
 ) -> Result<(Vec<String>, Vec<String>), String> {
     let offset = set.manifest().offset;
-    let filed = as_filed(row);
+    let filed = row.as_filed();
     let ticket = policy_ticket(&row.id, &filed, row.received_at.with_timezone(&offset));
     let (_, outcome) = decide(set, &ticket).map_err(|e| e.to_string())?;
     let before = recorded(store, &row.id).map_err(|e| e.to_string())?;

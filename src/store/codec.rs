@@ -84,11 +84,7 @@ impl DeadlineRow {
 /// `resolve` due for overdue queries.
 fn lead_projection(ticket: &Ticket, clocks: &[Clock]) -> (String, Option<i64>) {
     let offset = ticket.offset();
-    let lead = ticket.lead_id();
-    let own: Vec<&Clock> = clocks
-        .iter()
-        .filter(|c| Some(c.unit.as_str()) == lead && c.state != ClockState::Cancelled)
-        .collect();
+    let own: Vec<&Clock> = ticket.lead_clocks(clocks).collect();
     let snapshot: BTreeMap<&str, String> = own
         .iter()
         .map(|c| {
