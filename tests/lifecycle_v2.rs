@@ -136,3 +136,57 @@ fn the_new_vocabulary_is_checked() {
         "a refused body writes nothing"
     );
 }
+
+/// WS-4.1 with real desks: the office's own token finds the ticket it must sign (it owes the
+/// clock without handling the matter), and its dispatch signs and hands it on.
+#[test]
+fn a_unit_that_owes_a_clock_finds_and_acts_on_its_ticket() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(
+        dir.path(),
+        &[
+            ("ws-intake", "intake", "wushen-police", None),
+            ("office-desk", "unit", "wushen-police", Some("ws-office")),
+            (
+                "security-desk",
+                "unit",
+                "wushen-police",
+                Some("ws-security"),
+            ),
+        ],
+    );
+    let office = common::desks::secret("office-desk");
+    let ticket = file_as(
+        &server,
+        &json!({"jurisdiction": "wushen-police", "channel": "phone", "category": "report",
+                "topic": "public_security", "content": "夜间聚众斗殴"}),
+        &common::desks::secret("ws-intake"),
+    );
+    let id = ticket["id"].as_str().unwrap();
+    let (_, page) = server.get_as("/api/v1/tickets", Some(&office));
+    let listed: Vec<&str> = page["tickets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(listed, [id], "{page}");
+    // Owing only the signing, the office may not take the department's part.
+    let (status, refused) = act_as(&server, id, &json!({"action": "intervene"}), &office);
+    assert_eq!(status, 403, "{refused}");
+    assert_eq!(refused["error"]["code"], "not_your_part");
+    let lead = ticket["lead_unit"]["id"].as_str().unwrap();
+    let (status, dispatched) = act_as(
+        &server,
+        id,
+        &json!({"action": "dispatch", "lead": lead}),
+        &office,
+    );
+    assert_eq!(status, 200, "{dispatched}");
+    assert_eq!(
+        clock(&dispatched["ticket"], "sign", "ws-office")["state"],
+        "met"
+    );
+    assert!(dispatched["ticket"]["deadlines"]["intervene"].is_string());
+    trail(&server, id);
+}

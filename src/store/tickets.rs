@@ -168,6 +168,13 @@ impl Store {
                 let pattern = format!("%\"id\":\"{}\"%", unit.replace(['%', '_', '\\'], ""));
                 scope = Box::new(scope.or(tickets::assist_units.like(pattern)));
             }
+            // A unit that owes a running clock without leading or assisting (WS-4.1: the
+            // office signs) finds the tickets it must act on.
+            let owing = deadlines::table
+                .filter(deadlines::unit_id.eq_any(units.clone()))
+                .filter(deadlines::state.eq_any(["open", "warned"]))
+                .select(deadlines::ticket_id);
+            scope = Box::new(scope.or(tickets::id.eq_any(owing)));
             query = query.filter(scope);
         }
         if let Some(after) = &filter.after {
