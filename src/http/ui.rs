@@ -295,11 +295,7 @@ pub async fn ticket(
     let loaded = state
         .run(move |service| service.ticket_page(&who, &id))
         .await;
-    let TicketPageData {
-        trail,
-        clocks,
-        rules,
-    } = match loaded {
+    let TicketPageData { trail, rules } = match loaded {
         Ok(loaded) => loaded,
         Err(e) => return error_page(e),
     };
@@ -334,13 +330,17 @@ pub async fn ticket(
             }
             h2 { "时限" }
             table {
-                tr { th { "时限" } th { "单位" } th { "到期" } th { "结果" } }
-                @for c in &clocks {
+                tr { th { "时限" } th { "单位" } th { "到期" } th { "结果" } th { "完成于" } }
+                @for c in t["clocks"].as_array().into_iter().flatten() {
+                    @let state = text(&c["state"]);
                     tr {
-                        td { (c.clock) } td { (c.unit) } td { (c.due) }
-                        td class=(if c.state == "missed" { "bad" } else if c.state == "met" { "good" } else { "" }) {
-                            (match c.state.as_str() { "met" => "按时", "missed" => "超期", "warned" => "已预警", "cancelled" => "已取消", _ => "进行中" })
+                        td { (text(&c["name"])) }
+                        td { (text(&c["unit"]["name"])) " " code { (text(&c["unit"]["id"])) } }
+                        td { (text(&c["due"])) }
+                        td class=(if state == "missed" { "bad" } else if state == "met" { "good" } else { "" }) {
+                            (match state.as_str() { "met" => "按时", "missed" => "超期", "warned" => "已预警", "cancelled" => "已取消", _ => "进行中" })
                         }
+                        td { (text(&c["met_at"])) }
                     }
                 }
             }

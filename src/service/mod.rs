@@ -25,7 +25,7 @@ pub use actions::ActionOutcome;
 pub use error::ServiceError;
 pub use evaluate::EvaluateRequest;
 pub use filing::Filing;
-pub use queries::{ClockView, TicketPageData, TicketQuery};
+pub use queries::{TicketPageData, TicketQuery};
 pub use replay::{Replayed, VersionCache, replay_entry, replay_ticket};
 pub use simulate::{ChangedTicket, SimulationReport, simulate};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};

@@ -252,21 +252,11 @@ impl Service {
     }
 }
 
-/// What the auditor's page of one ticket shows: its trail, its clocks, and the text of
-/// every rule its set lists.
+/// What the auditor's page of one ticket shows: its trail (whose ticket carries every
+/// unit's clocks), and the text of every rule its set lists.
 pub struct TicketPageData {
     pub trail: TrailView,
-    pub clocks: Vec<ClockView>,
     pub rules: std::collections::BTreeMap<String, String>,
-}
-
-/// One clock of a ticket as the auditor's page shows it.
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct ClockView {
-    pub clock: String,
-    pub unit: String,
-    pub due: String,
-    pub state: String,
 }
 
 impl Service {
@@ -277,31 +267,11 @@ impl Service {
         id: &str,
     ) -> Result<TicketPageData, ServiceError> {
         let row = self.scoped_row(principal, id)?;
-        let clocks = self.clocks_of(&row)?;
         let rules = self.rule_texts(&row.policy_id);
         Ok(TicketPageData {
             trail: self.trail_of(row)?,
-            clocks,
             rules,
         })
-    }
-
-    /// A ticket's clocks (lead and co-units): whether each deadline was met.
-    fn clocks_of(&self, row: &Ticket) -> Result<Vec<ClockView>, ServiceError> {
-        let offset = row.offset();
-        let id = row.id.as_str();
-        self.store
-            .deadlines(id)?
-            .into_iter()
-            .map(|c| {
-                Ok(ClockView {
-                    due: super::views::instant_text(c.due.timestamp_micros(), offset, id)?,
-                    clock: c.name.as_str().to_owned(),
-                    unit: c.unit,
-                    state: c.state.as_str().to_owned(),
-                })
-            })
-            .collect()
     }
 
     /// The rule texts a set lists in its `rules.toml` and its parents', by id, to show
