@@ -60,7 +60,7 @@ fn check_fails_when_an_accepted_matter_routes_to_no_declared_unit() {
         .find(|l| l.contains(" puyang-hualong "))
         .unwrap();
     assert!(set_line.starts_with('✗'), "{set_line}");
-    assert!(set_line.contains("golden 66/66"), "{set_line}");
+    assert!(set_line.contains("golden 67/67"), "{set_line}");
     assert!(
         stdout.contains("routing gap: consultation / education flags [] area -: lead `py-nobody` is not a declared unit"),
         "{stdout}"
@@ -141,6 +141,26 @@ fn check_refuses_a_clock_no_action_can_meet_and_names_the_hook() {
     );
     assert!(
         stdout.contains("hint: name in `met_by` one of sign"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn check_refuses_a_dual_dispatch_with_no_co_unit() {
+    let tree = PolicyTree::shipped();
+    let script = tree.policies().join("anshan/main.rhai");
+    let text = std::fs::read_to_string(&script).unwrap();
+    let dual = text.replacen(
+        "mode: \"direct\",\n            cite: [\"AS-3\"],",
+        "mode: \"dual\",\n            cite: [\"AS-3\"],",
+        1,
+    );
+    assert_ne!(dual, text, "the edit applies");
+    std::fs::write(&script, dual).unwrap();
+    let (code, stdout, _) = check(&tree);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("mode `dual` names no co-unit: a dual dispatch needs at least one"),
         "{stdout}"
     );
 }

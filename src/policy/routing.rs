@@ -12,7 +12,7 @@ use super::contract::{TimeLimits, policy_ticket};
 use super::golden::DEFAULT_RECEIVED_AT;
 use super::{AcceptOutcome, CompiledSet, Hook};
 use crate::domain::{
-    Action, Category, Channel, Flag, NewTicket, Part, Status, UnitLevel, part_actions,
+    Action, Category, Channel, Flag, NewTicket, Part, RouteMode, Status, UnitLevel, part_actions,
 };
 
 /// The rounds `time_limits` is asked for after filing (the host's `redo`): each may declare
@@ -161,6 +161,14 @@ fn check_case(set: &CompiledSet, received: DateTime<FixedOffset>, case: &Case, o
     if let Some(unknown) = route.assist.iter().find(|u| set.unit(u).is_none()) {
         out.gaps
             .push(gap(format!("co-unit `{unknown}` is not a declared unit")));
+        return;
+    }
+    // HH-15(2) 工单双派 is a dispatch to several units: a dual route with nobody to share it
+    // is a single dispatch mislabelled.
+    if route.mode == RouteMode::Dual && route.assist.is_empty() {
+        out.gaps.push(gap(
+            "mode `dual` names no co-unit: a dual dispatch needs at least one".into(),
+        ));
         return;
     }
     if route.assist.contains(&route.lead) {
