@@ -205,6 +205,13 @@ pub fn part_actions(status: Status, part: Part) -> &'static [Action] {
         .map_or(&[], |(_, _, actions)| actions)
 }
 
+/// Whether `part` may take `action` in some status: what the part is for.
+pub fn part_takes(part: Part, action: Action) -> bool {
+    Status::ALL
+        .iter()
+        .any(|s| part_actions(*s, part).contains(&action))
+}
+
 /// Whether any part may do this in this status: the status machine (409 when not).
 pub fn is_allowed(status: Status, action: Action) -> bool {
     Part::ALL
@@ -368,6 +375,16 @@ mod tests {
             ] {
                 assert!(!part_actions(*status, Part::CoUnit).contains(&action));
                 assert!(!part_actions(*status, Part::ClockOwner).contains(&action));
+            }
+        }
+    }
+
+    #[test]
+    fn only_the_centre_dispatches_supervises_and_revisits() {
+        for action in [Action::Dispatch, Action::Supervise, Action::Revisit] {
+            assert!(part_takes(Part::Centre, action));
+            for part in [Part::Lead, Part::CoUnit, Part::ClockOwner] {
+                assert!(!part_takes(part, action), "{}", action.as_str());
             }
         }
     }

@@ -13,7 +13,7 @@ mod vocabulary;
 pub use access::{Capability, Principal, Role, mask_name, mask_phone, role_may};
 pub use action::{
     Action, PARTS, Part, RevisitOutcome, allowed_actions, is_allowed, part_actions, part_for,
-    status_after, status_after_revisit,
+    part_takes, status_after, status_after_revisit,
 };
 pub use clock::{Clock, ClockState, Settlement, settle, stop_for_new_round};
 pub use deadline::DeadlineName;

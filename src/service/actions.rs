@@ -16,7 +16,8 @@ use crate::audit::{EntryKind, TrailEntry};
 use crate::domain::{
     Action, ActionRequest, Clock, Part, Principal, RevisitOutcome, Role, Settlement, Status,
     Ticket, UnitLevel, UnitRef, allowed_actions, format_instant, is_allowed, part_actions,
-    part_for, settle, status_after, status_after_revisit, stop_for_new_round, to_micros,
+    part_for, part_takes, settle, status_after, status_after_revisit, stop_for_new_round,
+    to_micros,
 };
 use crate::policy::{CompiledSet, Decision, Hook, Review, Verdict};
 use crate::store::{Guard, StoreError, TicketWrite};
@@ -162,13 +163,6 @@ fn parts_of(unit: &str, ticket: &Ticket, clocks: &[Clock], set: &CompiledSet) ->
     parts
 }
 
-fn is_centre_action(action: Action) -> bool {
-    matches!(
-        action,
-        Action::Dispatch | Action::Supervise | Action::Revisit
-    )
-}
-
 fn actor(
     principal: &Principal,
     row: &Ticket,
@@ -219,7 +213,7 @@ fn actor(
                 })
             }
             // An admin naming no unit acts for the centre, or for the lead in its part.
-            None if is_centre_action(request.action) || row.lead.is_none() => Ok(Actor {
+            None if part_takes(Part::Centre, request.action) || row.lead.is_none() => Ok(Actor {
                 unit: None,
                 parts: vec![Part::Centre],
             }),
@@ -233,6 +227,16 @@ fn actor(
             parts: vec![Part::Centre],
         }),
     }
+}
+
+/// A unit the centre names, as the set declares it; an unknown one is the caller's error.
+fn declared(set: &CompiledSet, field: &'static str, id: &str) -> Result<UnitRef, ServiceError> {
+    set.unit(id)
+        .map(|u| u.to_ref())
+        .ok_or_else(|| ServiceError::Invalid {
+            field,
+            message: format!("`{id}` is not a unit of `{}`", set.id()),
+        })
 }
 
 /// Replaces clocks with the same name and unit, keeping the last word.
@@ -612,22 +616,10 @@ impl Service {
                 } else {
                     &request.assist
                 };
-                let lead =
-                    set.unit(lead_id)
-                        .map(|u| u.to_ref())
-                        .ok_or_else(|| ServiceError::Invalid {
-                            field: "lead",
-                            message: format!("`{lead_id}` is not a unit of `{}`", set.id()),
-                        })?;
+                let lead = declared(set, "lead", lead_id)?;
                 let mut assist = Vec::new();
                 for id in assist_ids.iter().filter(|id| **id != lead.id) {
-                    let unit =
-                        set.unit(id)
-                            .map(|u| u.to_ref())
-                            .ok_or_else(|| ServiceError::Invalid {
-                                field: "assist",
-                                message: format!("`{id}` is not a unit of `{}`", set.id()),
-                            })?;
+                    let unit = declared(set, "assist", id)?;
                     if !assist.contains(&unit) {
                         assist.push(unit);
                     }

@@ -241,47 +241,35 @@ mod tests {
     use super::*;
     use chrono::TimeZone;
 
-    #[test]
-    fn a_clock_survives_the_round_trip() {
+    fn clock(state: ClockState) -> Clock {
         let due = Utc
             .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
             .single()
             .expect("valid");
-        let clock = Clock {
+        Clock {
             name: DeadlineName::FirstFeedback,
             unit: "co".into(),
             due,
-            state: ClockState::Missed,
+            state,
             met_by: vec![Action::Feedback, Action::ReportProgress],
             cite: vec!["HH-17".into()],
             met_at: Some(due),
             rounds: 2,
             provisional: true,
             next_sweep_at: None,
-        };
+        }
+    }
+
+    #[test]
+    fn a_clock_survives_the_round_trip() {
+        let clock = clock(ClockState::Missed);
         let row = DeadlineRow::encode("t", "hohhot", &clock, 7);
         assert_eq!(row.decode().expect("decodes"), ("t".to_owned(), clock));
     }
 
     #[test]
     fn an_edited_state_is_reported() {
-        let due = Utc
-            .with_ymd_and_hms(2026, 3, 2, 9, 0, 0)
-            .single()
-            .expect("valid");
-        let clock = Clock {
-            name: DeadlineName::Resolve,
-            unit: "u".into(),
-            due,
-            state: ClockState::Open,
-            met_by: vec![Action::Resolve],
-            cite: vec![],
-            met_at: None,
-            rounds: 0,
-            provisional: false,
-            next_sweep_at: None,
-        };
-        let mut row = DeadlineRow::encode("t", "anshan", &clock, 7);
+        let mut row = DeadlineRow::encode("t", "hohhot", &clock(ClockState::Open), 7);
         row.state = "forgiven".into();
         let err = row.decode().expect_err("refused");
         assert!(err.to_string().contains("forgiven"), "{err}");
