@@ -6,18 +6,20 @@ use std::sync::Arc;
 
 use tracing_subscriber::EnvFilter;
 
-use crate::calendar;
+use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use crate::calendar;
 use crate::config::{
-    CommonArgs, ConfigError, ReplayArgs, ServeArgs, Settings, SimulateArgs, SweepArgs, VerifyArgs,
+    AgainstArg, CheckArgs, CommonArgs, ConfigError, ReplayArgs, ServeArgs, Settings, SimulateArgs,
+    SweepArgs, VerifyArgs,
 };
 use crate::http::{self, AuthConfig};
 use crate::policy::{
-    CompiledSet, Paths, Registry, RegistryError, RoutingReport, RuleBook, check_routing,
-    compile_set, discover_sets, run_golden_tests,
+    ClauseCoverage, Clauses, CompiledSet, GoldenReport, Paths, Registry, RegistryError, RoutingGap,
+    RoutingReport, RuleBook, check_routing, compile_set, discover_sets, run_golden_tests,
 };
-use crate::service::{Service, ServiceError, replay_ticket, verify_store};
+use crate::service::{Service, ServiceError, Simulation, replay_ticket, verify_store};
 use crate::store::{Store, StoreError};
 
 #[derive(Debug, thiserror::Error)]
@@ -139,6 +141,39 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, CliError> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Compiles every set found under `paths` (or only `only`); the first that fails is printed.
+fn compile_all(
+    paths: &Paths,
+    label: &str,
+    only: Option<&str>,
+) -> Result<Option<HashMap<String, Arc<CompiledSet>>>, CliError> {
+    let calendars = match calendar::load_dir(&paths.calendars()) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("✗ {label} calendars: {e}");
+            return Ok(None);
+        }
+    };
+    let mut sets = HashMap::new();
+    for id in discover_sets(&paths.policies).map_err(CliError::Discover)? {
+        if only.is_some_and(|j| j != id) {
+            continue;
+        }
+        match compile_set(paths, &calendars, &id) {
+            Ok(set) => {
+                sets.insert(id, Arc::new(set));
+            }
+            Err(e) => {
+                println!("✗ {label} {id}: {}", e.location());
+                return Ok(None);
+            }
+        }
+    }
+    Ok(Some(sets))
+}
+
+/// `jiesu simulate`: exit 1 when the candidate fails its golden tests or any ticket could
+/// not be re-decided.
 pub fn simulate(args: &SimulateArgs) -> Result<ExitCode, CliError> {
     let settings = Settings::resolve(&args.common, None)?;
     let candidate = Paths {
@@ -148,29 +183,43 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode, CliError> {
             .clone()
             .unwrap_or(settings.plugins.clone()),
     };
-    let calendars = match calendar::load_dir(&candidate.calendars()) {
-        Ok(c) => c,
-        Err(e) => {
-            println!("✗ candidate calendars: {e}");
-            return Ok(ExitCode::FAILURE);
-        }
+    let only = args.jurisdiction.as_deref();
+    let Some(candidates) = compile_all(&candidate, "candidate", only)? else {
+        return Ok(ExitCode::FAILURE);
     };
-    let mut sets = std::collections::HashMap::new();
-    for id in discover_sets(&candidate.policies).map_err(CliError::Discover)? {
-        if args.jurisdiction.as_ref().is_some_and(|j| *j != id) {
-            continue;
-        }
-        match compile_set(&candidate, &calendars, &id) {
-            Ok(set) => {
-                sets.insert(id, Arc::new(set));
-            }
-            Err(e) => {
-                println!("✗ candidate {id}: {}", e.location());
-                return Ok(ExitCode::FAILURE);
-            }
+    if let Some(id) = only
+        && !candidates.contains_key(id)
+    {
+        return Err(CliError::Usage(format!(
+            "--jurisdiction `{id}`: the candidate folder has no such policy set"
+        )));
+    }
+    let active = match args.against {
+        AgainstArg::Active => match compile_all(&paths(&settings), "active", only)? {
+            Some(sets) => Some(sets),
+            None => return Ok(ExitCode::FAILURE),
+        },
+        AgainstArg::Recorded => None,
+    };
+    // The candidate's own golden tests first: a change that breaks them would be refused
+    // by the server, whatever it does to stored tickets.
+    let mut golden_failures: Vec<String> = Vec::new();
+    let mut ids: Vec<&String> = candidates.keys().collect();
+    ids.sort();
+    for id in ids {
+        match run_golden_tests(&candidates[id]) {
+            Ok(report) => golden_failures.extend(report.failures().map(|failure| {
+                format!(
+                    "{}: `{}`: {}",
+                    failure.file,
+                    failure.name,
+                    failure.failure.as_deref().unwrap_or_default()
+                )
+            })),
+            Err(e) => golden_failures.push(format!("{id}: {}", e.location())),
         }
     }
-    let store = Store::open(&settings.database)?;
+    let store = Store::open_existing(&settings.database)?;
     let filter = crate::store::TicketFilter {
         jurisdiction: args.jurisdiction.clone(),
         received_since: args.since.map(|t| t.timestamp_micros()),
@@ -178,21 +227,58 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode, CliError> {
         ..Default::default()
     };
     let threads = std::thread::available_parallelism().map_or(2, |n| n.get());
-    let report = crate::service::simulate(&store, &sets, filter, threads, args.sample)?;
+    let bar = if args.json {
+        indicatif::ProgressBar::hidden()
+    } else {
+        indicatif::ProgressBar::new_spinner()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{spinner} {pos} tickets re-decided ({per_sec}) {elapsed}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    let progress = |done: usize| bar.set_position(done as u64);
+    let simulation = Simulation {
+        candidates: &candidates,
+        active: active.as_ref(),
+        sample: args.sample,
+        threads,
+        progress: &progress,
+    };
+    let report = simulation.run(&store, filter)?;
+    bar.finish_and_clear();
+    let code = if report.failed == 0 && golden_failures.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    };
     if args.json {
-        println!("{}", serde_json::json!(report));
-        return Ok(ExitCode::SUCCESS);
+        let mut value = serde_json::json!(report);
+        value["golden_failures"] = serde_json::json!(golden_failures);
+        println!("{value}");
+        return Ok(code);
     }
     let seconds = report.elapsed.as_secs_f64();
     println!(
-        "re-decided {} stored ticket(s) in {seconds:.2} s ({:.0} per second, {threads} threads): {} would change, {} could not be re-decided",
+        "re-decided {} stored ticket(s) against the {} decisions in {seconds:.2} s ({:.0} per second, {threads} threads): {} would change, {} could not be re-decided",
         report.tickets,
+        match args.against {
+            AgainstArg::Active => "active version's",
+            AgainstArg::Recorded => "recorded",
+        },
         report.tickets as f64 / seconds.max(1e-9),
         report.changed,
         report.failed,
     );
-    for (outcome, count) in &report.outcomes {
-        println!("  {outcome:<40} {count}");
+    for (field, count) in &report.fields {
+        println!("  {field:<12} changes on {count} ticket(s)");
+    }
+    for (cause, group) in &report.failures {
+        println!(
+            "✗ {} ticket(s) could not be re-decided (e.g. {}): {cause}",
+            group.tickets, group.example
+        );
     }
     if !report.sample.is_empty() {
         println!("changed tickets (first {}):", report.sample.len());
@@ -205,7 +291,16 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode, CliError> {
             );
         }
     }
-    Ok(ExitCode::SUCCESS)
+    for failure in &golden_failures {
+        println!("✗ candidate {failure}");
+    }
+    if !golden_failures.is_empty() {
+        println!(
+            "✗ the candidate fails {} golden case(s): the server would refuse it",
+            golden_failures.len()
+        );
+    }
+    Ok(code)
 }
 
 pub fn migrate(args: &CommonArgs) -> Result<ExitCode, CliError> {
@@ -219,8 +314,8 @@ pub fn migrate(args: &CommonArgs) -> Result<ExitCode, CliError> {
 }
 
 /// Compiles every set, runs its golden tests and checks rule coverage. Exit 1 on any failure.
-pub fn check(args: &CommonArgs) -> Result<ExitCode, CliError> {
-    let settings = Settings::resolve(args, None)?;
+pub fn check(args: &CheckArgs) -> Result<ExitCode, CliError> {
+    let settings = Settings::resolve(&args.common, None)?;
     let paths = paths(&settings);
     let calendars = match calendar::load_dir(&paths.calendars()) {
         Ok(c) => c,
@@ -236,7 +331,7 @@ pub fn check(args: &CommonArgs) -> Result<ExitCode, CliError> {
     }
     let mut failed = 0;
     for id in &ids {
-        if !check_set(&paths, &calendars, id) {
+        if !check_set(&paths, &calendars, id, args.trace) {
             failed += 1;
         }
     }
@@ -261,18 +356,30 @@ fn print_routing(set: &CompiledSet, routing: &RoutingReport) {
         routing.gaps.len(),
         routing.leads.len(),
     );
-    for gap in routing.gaps.iter().take(20) {
+    // One report per root cause: a typo in one hook fails every combination the same way.
+    let mut causes: Vec<(&str, Vec<&RoutingGap>)> = Vec::new();
+    for gap in &routing.gaps {
+        match causes.iter_mut().find(|(p, _)| *p == gap.problem) {
+            Some((_, gaps)) => gaps.push(gap),
+            None => causes.push((gap.problem.as_str(), vec![gap])),
+        }
+    }
+    for (problem, gaps) in causes.iter().take(20) {
+        let first = gaps[0];
         println!(
-            "    policies/{id}: routing gap: {} / {} flags [{}] area {}: {}",
-            gap.category,
-            gap.topic,
-            gap.flags.join(", "),
-            gap.area.as_deref().unwrap_or("-"),
-            gap.problem
+            "    policies/{id}: {problem}; in {} combination(s), e.g. {} / {} flags [{}] area {}",
+            gaps.len(),
+            first.category,
+            first.topic,
+            first.flags.join(", "),
+            first.area.as_deref().unwrap_or("-"),
         );
     }
-    if routing.gaps.len() > 20 {
-        println!("    … and {} more gaps", routing.gaps.len() - 20);
+    if causes.len() > 20 {
+        println!(
+            "    … and {} more distinct routing problems",
+            causes.len() - 20
+        );
     }
     // Units a parent declares are the parent's business; list only this set's own.
     let origin = &set.manifest().unit_origin;
@@ -297,7 +404,93 @@ fn print_routing(set: &CompiledSet, routing: &RoutingReport) {
     }
 }
 
-fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool {
+/// The rule ids the sets `id` extends list: a child cites them, their clauses are traced
+/// in the parent's own seed.
+fn inherited_rules(paths: &Paths, set: &CompiledSet) -> BTreeSet<String> {
+    let mut ids = BTreeSet::new();
+    let mut parent = set.manifest().extends.clone();
+    // A chain longer than the sets on disk is a cycle, which compiling already refused.
+    for _ in 0..16 {
+        let Some(id) = parent.take() else { break };
+        if let Ok(book) = RuleBook::read(&paths.set_dir(&id), &id) {
+            ids.extend(book.ids().into_iter().map(str::to_owned));
+        }
+        parent = std::fs::read_to_string(paths.set_dir(&id).join("policy.toml"))
+            .ok()
+            .and_then(|t| t.parse::<toml::Table>().ok())
+            .and_then(|t| t.get("extends").and_then(|e| e.as_str()).map(str::to_owned));
+    }
+    ids
+}
+
+/// The clause lines of `check`: coverage, each problem, and with `--trace` the table.
+fn print_clauses(
+    id: &str,
+    clauses: Option<&Clauses>,
+    coverage: &ClauseCoverage,
+    rules: &RuleBook,
+    report: &GoldenReport,
+    trace: bool,
+) {
+    let Some(clauses) = clauses else {
+        println!(
+            "    {}: missing; hint: list every clause of the set's seed with the rule ids that encode it, or why none does",
+            Clauses::label(id)
+        );
+        return;
+    };
+    println!(
+        "    clauses of {}: {} encoded, {} explained, {} total",
+        clauses.seed, coverage.encoded, coverage.explained, coverage.total
+    );
+    for problem in coverage.problems.iter().take(40) {
+        println!("    {problem}");
+    }
+    if coverage.problems.len() > 40 {
+        println!(
+            "    … and {} more clause problems",
+            coverage.problems.len() - 40
+        );
+    }
+    if !trace {
+        return;
+    }
+    for clause in &clauses.clause {
+        let text: String = clause.text.split_whitespace().collect();
+        println!("    § {}  {}", clause.at, text);
+        if clause.rules.is_empty() {
+            println!(
+                "        not encoded: {}",
+                clause.explained.as_deref().unwrap_or("-")
+            );
+        }
+        for rule in &clause.rules {
+            let hooks = rules
+                .get(rule)
+                .map(|r| r.hooks.join(", "))
+                .unwrap_or_else(|| "inherited".into());
+            let tests: Vec<&str> = report
+                .results
+                .iter()
+                .filter(|r| r.cites.iter().any(|c| c == rule))
+                .map(|r| r.name.as_str())
+                .collect();
+            println!(
+                "        {rule} → hooks [{hooks}] → {} golden case(s){}",
+                tests.len(),
+                tests
+                    .first()
+                    .map(|t| format!(", e.g. `{t}`"))
+                    .unwrap_or_default()
+            );
+        }
+        if let Some(note) = &clause.note {
+            println!("        note: {note}");
+        }
+    }
+}
+
+fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str, trace: bool) -> bool {
     let set = match compile_set(paths, calendars, id) {
         Ok(set) => set,
         Err(e) => {
@@ -320,10 +513,24 @@ fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool
         }
     };
     let coverage = rules.coverage(&report);
+    let clauses = match Clauses::read(&paths.set_dir(id), id) {
+        Ok(c) => c,
+        Err(e) => {
+            println!("✗ {id}: {}", e.location());
+            return false;
+        }
+    };
+    let clause_coverage = clauses
+        .as_ref()
+        .map(|c| c.coverage(id, &rules, &inherited_rules(paths, &set)))
+        .unwrap_or_default();
     let routing = check_routing(&set);
     let passed = report.results.len() - report.failures().count();
-    let ok =
-        report.passed() && coverage.complete() && !report.results.is_empty() && routing.complete();
+    let ok = report.passed()
+        && coverage.complete()
+        && !report.results.is_empty()
+        && routing.complete()
+        && clause_coverage.complete();
     println!(
         "{} {id}  version {}  golden {passed}/{}  rules covered {}/{}",
         if ok { "✓" } else { "✗" },
@@ -350,6 +557,14 @@ fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str) -> bool
         println!("    policies/{id}/tests: cites `{rule}`, which rules.toml does not list");
     }
     print_routing(&set, &routing);
+    print_clauses(
+        id,
+        clauses.as_ref(),
+        &clause_coverage,
+        &rules,
+        &report,
+        trace,
+    );
     ok
 }
 

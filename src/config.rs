@@ -83,12 +83,31 @@ pub struct SimulateArgs {
     /// Only tickets received at or after this instant (RFC 3339).
     #[arg(long, value_name = "T")]
     pub since: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Compare with the version serving now (`active`, the default) or with what was
+    /// recorded when each ticket was filed (`recorded`).
+    #[arg(long, value_enum, default_value_t = AgainstArg::Active)]
+    pub against: AgainstArg,
     /// How many changed tickets to show.
     #[arg(long, default_value_t = 10)]
     pub sample: usize,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum AgainstArg {
+    Active,
+    Recorded,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CheckArgs {
+    /// Print each set's traceability table: clause → rule ids → hooks → golden tests.
+    #[arg(long)]
+    pub trace: bool,
     #[command(flatten)]
     pub common: CommonArgs,
 }

@@ -2,7 +2,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use jiesu::cli;
-use jiesu::config::{CommonArgs, ReplayArgs, ServeArgs, SimulateArgs, SweepArgs, VerifyArgs};
+use jiesu::config::{
+    CheckArgs, CommonArgs, ReplayArgs, ServeArgs, SimulateArgs, SweepArgs, VerifyArgs,
+};
 
 /// jiesu (接诉): a rules server for 12345 government-service hotlines.
 #[derive(Parser)]
@@ -16,8 +18,9 @@ struct Cli {
 enum Command {
     /// Serve the HTTP API (API.md).
     Serve(ServeArgs),
-    /// Compile every policy set and run its golden tests; non-zero exit on any failure.
-    Check(CommonArgs),
+    /// Compile every policy set, run its golden tests and trace its seed's clauses; non-zero
+    /// exit on any failure.
+    Check(CheckArgs),
     /// Create or upgrade the database schema.
     Migrate(CommonArgs),
     /// Run the deadline sweep once and print what fired (JSON).

@@ -60,9 +60,15 @@ fn check_fails_when_an_accepted_matter_routes_to_no_declared_unit() {
         .find(|l| l.contains(" puyang-hualong "))
         .unwrap();
     assert!(set_line.starts_with('✗'), "{set_line}");
-    assert!(set_line.contains("golden 67/67"), "{set_line}");
+    assert!(set_line.contains("golden "), "{set_line}");
+    // One line per root cause, with how many combinations it breaks and one of them.
+    let gaps: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("lead `py-nobody` is not a declared unit"))
+        .collect();
+    assert_eq!(gaps.len(), 1, "{stdout}");
     assert!(
-        stdout.contains("routing gap: consultation / education flags [] area -: lead `py-nobody` is not a declared unit"),
+        gaps[0].contains("combination(s), e.g. consultation / education flags [] area -"),
         "{stdout}"
     );
 }
@@ -112,11 +118,11 @@ fn check_fails_on_a_failing_golden_test_and_on_untested_rules() {
     );
 
     let tree = PolicyTree::shipped();
-    std::fs::remove_file(tree.policies().join("anshan/tests/AS-4.toml")).unwrap();
+    std::fs::remove_file(tree.policies().join("anshan/tests/AS-local-co-unit.toml")).unwrap();
     let (code, stdout, _) = check(&tree);
     assert_eq!(code, 1, "{stdout}");
     assert!(
-        stdout.contains("rule `AS-4` has no golden test"),
+        stdout.contains("rule `AS-local-co-unit` has no golden test"),
         "{stdout}"
     );
 }
@@ -220,6 +226,22 @@ fn sweep_runs_once_from_the_command_line() {
     assert_eq!(code, 2, "a bad --now is a usage error: {stderr}");
 }
 
+fn simulate_json(url: &str, candidate: &str, extra: &[&str]) -> (i32, serde_json::Value, String) {
+    let mut args = vec![
+        "simulate",
+        "--database",
+        url,
+        "--candidate",
+        candidate,
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let (code, stdout, stderr) = jiesu(&args);
+    let report = serde_json::from_str(&stdout)
+        .unwrap_or_else(|e| panic!("{e}: stdout {stdout} stderr {stderr}"));
+    (code, report, stdout)
+}
+
 #[test]
 fn simulate_reports_what_a_candidate_policy_would_change() {
     let dir = tempfile::tempdir().unwrap();
@@ -230,7 +252,26 @@ fn simulate_reports_what_a_candidate_policy_would_change() {
             "topic": topic, "content": "诉求", "received_at": "2026-03-02T09:00:00+08:00"});
         assert_eq!(server.post("/api/v1/tickets", &body).0, 201);
     }
+    // Filed without `received_at`: the server's own receipt time, to the microsecond.
+    for topic in ["noise", "wages"] {
+        let body = serde_json::json!({"jurisdiction": "anshan", "channel": "phone", "category": "consultation",
+            "topic": topic, "content": "诉求"});
+        assert_eq!(server.post("/api/v1/tickets", &body).0, 201);
+    }
     server.kill();
+    let url = format!("sqlite://{}", db.display());
+
+    // The live policies, as a candidate, change nothing, against either baseline.
+    for against in ["active", "recorded"] {
+        let (code, report, _) = simulate_json(&url, "policies", &["--against", against]);
+        assert_eq!(code, 0, "{report}");
+        assert_eq!(report["tickets"], 7, "{report}");
+        assert_eq!(
+            report["changed"], 0,
+            "no false changes against {against}: {report}"
+        );
+        assert_eq!(report["failed"], 0);
+    }
 
     let candidate = PolicyTree::shipped();
     let manifest = candidate.policies().join("anshan/policy.toml");
@@ -240,39 +281,88 @@ fn simulate_reports_what_a_candidate_policy_would_change() {
         text.replace("noise = \"as-environment\"", "noise = \"as-housing\""),
     )
     .unwrap();
+    let (code, report, _) = simulate_json(&url, candidate.policies().to_str().unwrap(), &[]);
+    // The golden tests pin noise to as-environment: the candidate fails them, and says so.
+    assert_eq!(code, 1, "{report}");
+    assert!(
+        report["golden_failures"][0]
+            .as_str()
+            .unwrap()
+            .contains("AS-3"),
+        "{report}"
+    );
+    assert_eq!(report["against"], "active");
+    assert_eq!(report["tickets"], 7);
+    assert_eq!(report["changed"], 4, "{report}");
+    assert_eq!(report["fields"]["lead"], 4);
+    // The lead's clocks move with the lead: the clock ids name the unit that owes them.
+    assert_eq!(report["fields"]["clocks"], 4);
+    assert!(report["fields"].get("status").is_none());
+    let changes = report["sample"][0]["changes"].as_array().unwrap();
+    assert_eq!(changes[0], "lead as-environment → as-housing", "{report}");
+    assert!(
+        changes.iter().any(|c| c
+            .as_str()
+            .unwrap()
+            .starts_with("clock resolve@as-environment ")),
+        "{report}"
+    );
+}
+
+#[test]
+fn simulate_groups_tickets_it_cannot_re_decide_and_exits_non_zero() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let server = common::Server::start(&db);
+    for topic in ["noise", "noise", "wages"] {
+        let body = serde_json::json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
+            "topic": topic, "content": "诉求", "received_at": "2026-03-02T09:00:00+08:00"});
+        assert_eq!(server.post("/api/v1/tickets", &body).0, 201);
+    }
+    server.kill();
     let url = format!("sqlite://{}", db.display());
-    let (code, stdout, stderr) = jiesu(&[
+    let candidate = PolicyTree::shipped();
+    let script = candidate.policies().join("anshan/main.rhai");
+    let text = std::fs::read_to_string(&script).unwrap();
+    let broken = text.replacen(
+        "fn route(ticket) {",
+        "fn route(ticket) {\n    if ticket.topic == \"noise\" { throw \"no route for noise\"; }",
+        1,
+    );
+    assert_ne!(broken, text);
+    std::fs::write(&script, broken).unwrap();
+    let (code, report, _) = simulate_json(&url, candidate.policies().to_str().unwrap(), &[]);
+    assert_eq!(code, 1, "{report}");
+    assert_eq!(report["failed"], 2, "{report}");
+    let failures = report["failures"].as_object().unwrap();
+    assert_eq!(failures.len(), 1, "one cause, one group: {report}");
+    let (cause, group) = failures.iter().next().unwrap();
+    assert!(cause.contains("no route for noise"), "{cause}");
+    assert_eq!(group["tickets"], 2);
+
+    let (code, stdout, _) = jiesu(&[
         "simulate",
         "--database",
         &url,
         "--candidate",
         candidate.policies().to_str().unwrap(),
-        "--json",
     ]);
-    assert_eq!(code, 0, "{stderr}");
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(report["tickets"], 5);
-    assert_eq!(report["changed"], 3);
-    assert_eq!(report["outcomes"]["route: changed"], 3);
-    assert_eq!(report["outcomes"]["route: unchanged"], 2);
-    assert_eq!(report["outcomes"]["time_limits: unchanged"], 5);
-    assert_eq!(report["outcomes"]["accept: accepted → accepted"], 5);
-    assert_eq!(
-        report["sample"][0]["changes"][0],
-        "lead as-environment → as-housing"
+    assert_eq!(code, 1);
+    assert!(
+        stdout.contains("2 ticket(s) could not be re-decided"),
+        "{stdout}"
     );
+}
 
-    // The live policies, as a candidate, change nothing.
-    let (_, stdout, _) = jiesu(&[
-        "simulate",
-        "--database",
-        &url,
-        "--candidate",
-        "policies",
-        "--json",
-    ]);
-    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
-    assert_eq!(report["changed"], 0);
+#[test]
+fn simulate_refuses_a_database_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("typo.db");
+    let url = format!("sqlite://{}", missing.display());
+    let (code, _, stderr) = jiesu(&["simulate", "--database", &url, "--candidate", "policies"]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!missing.exists(), "nothing was created");
 }
 
 #[test]

@@ -69,12 +69,19 @@ fn a_consultation_filed_on_a_holiday_counts_the_make_up_saturday() {
     let server = Server::start(&dir.path().join("j.db"));
     let mut body = noise_complaint();
     body["category"] = json!("consultation");
-    body["topic"] = json!("other");
     body["received_at"] = json!("2025-10-03T15:00:00+08:00");
     let (status, ticket) = server.post("/api/v1/tickets", &body);
     assert_eq!(status, 201, "{ticket}");
     assert_eq!(ticket["deadlines"]["resolve"], "2025-10-11T00:00:00+08:00");
+    assert_eq!(ticket["lead_unit"]["id"], "as-environment");
+
+    // A matter AS-3 names no unit for waits with the hotline office, which is no handling
+    // unit: the 办结时限 starts when it assigns one (二: 一经交办).
+    body["topic"] = json!("other");
+    let (status, ticket) = server.post("/api/v1/tickets", &body);
+    assert_eq!(status, 201, "{ticket}");
     assert_eq!(ticket["lead_unit"]["id"], "as-hotline-office");
+    assert_eq!(ticket["deadlines"], json!({}), "{ticket}");
     assert_eq!(ticket["decisions"][1]["cite"], json!(["AS-local-dispatch"]));
 }
 

@@ -215,7 +215,7 @@ fn resolve_then_a_satisfied_revisit_closes_the_ticket() {
     let (_, resolved) = act(
         &server,
         &id,
-        json!({"action": "resolve", "at": "2026-03-10T10:00:00+08:00",
+        json!({"action": "resolve", "at": "2026-03-10T10:00:00+08:00", "signatures": ["main_leader"],
         "reply": {"verified": true, "result": "已责令停工", "resolution": "solved"}}),
     );
     assert_eq!(resolved["outcome"], "allowed", "{resolved}");
@@ -247,7 +247,7 @@ fn an_unsatisfied_revisit_reopens_for_on_site_verification_with_a_new_limit() {
     act(
         &server,
         &id,
-        json!({"action": "resolve", "at": "2026-03-10T10:00:00+08:00", "reply": {"result": "已处理"}}),
+        json!({"action": "resolve", "at": "2026-03-10T10:00:00+08:00", "signatures": ["deputy_leader"], "reply": {"result": "已处理"}}),
     );
     let (_, reopened) = act(
         &server,

@@ -85,7 +85,7 @@ pub async fn assessments(
         to,
     } = query.into_inner();
     let assessment = state
-        .run(move |service| service.assess(&principal, &jurisdiction, &from, &to))
+        .run(move |service| service.assess(&principal, &jurisdiction, &from, &to, Utc::now()))
         .await?;
     Ok(HttpResponse::Ok().json(assessment))
 }

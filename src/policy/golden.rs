@@ -8,7 +8,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::contract::{Hook, policy_ticket};
-use super::error::{PolicyError, SourceLocation};
+use super::error::{PolicyError, SourceLocation, toml_error};
 use super::set::CompiledSet;
 use crate::domain::{ActionRequest, NewTicket};
 
@@ -53,6 +53,8 @@ pub struct CaseResult {
     pub file: String,
     pub name: String,
     pub failure: Option<String>,
+    /// The rule ids the case asserts in its expected `cite`.
+    pub cites: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -131,22 +133,28 @@ pub fn run_golden_tests(set: &CompiledSet) -> Result<GoldenReport, PolicyError> 
         );
         let text = std::fs::read_to_string(&path)
             .map_err(|e| location_error(Path::new(&label), format!("cannot read: {e}")))?;
-        let file: GoldenFile =
-            toml::from_str(&text).map_err(|e| location_error(Path::new(&label), e.to_string()))?;
+        let file: GoldenFile = toml::from_str(&text).map_err(|e| toml_error(&label, &text, &e))?;
         for (index, case) in file.case.iter().enumerate() {
             let failure = run_case(set, case, index).err();
-            if failure.is_none()
-                && let Some(cite) = case.expect.as_ref().and_then(|e| e.get("cite"))
-                && let Some(ids) = cite.as_array()
-            {
-                report
-                    .cited
-                    .extend(ids.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+            let cites: Vec<String> = case
+                .expect
+                .as_ref()
+                .and_then(|e| e.get("cite"))
+                .and_then(|c| c.as_array())
+                .map(|ids| {
+                    ids.iter()
+                        .filter_map(|v| v.as_str().map(str::to_owned))
+                        .collect()
+                })
+                .unwrap_or_default();
+            if failure.is_none() {
+                report.cited.extend(cites.iter().cloned());
             }
             report.results.push(CaseResult {
                 file: label.clone(),
                 name: case.name.clone(),
                 failure,
+                cites,
             });
         }
     }

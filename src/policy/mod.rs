@@ -2,6 +2,7 @@
 //!
 //! Dependency direction: policy → calendar → domain. Nothing here touches SQL or HTTP.
 
+mod clauses;
 mod contract;
 mod convert;
 mod engine;
@@ -16,9 +17,10 @@ mod rules;
 mod set;
 mod watcher;
 
+pub use clauses::{Clause, ClauseCoverage, Clauses};
 pub use contract::{
     AcceptOutcome, ActionKind, ClockMove, ClockSpec, Decision, Hook, Overdue, PolicyAction, Review,
-    RouteDecision, TimeLimits, Verdict, policy_ticket,
+    RouteDecision, TimeLimits, Verdict, policy_ticket, verdict_of,
 };
 pub use convert::{to_dynamic, to_json};
 pub use error::{DecisionError, PolicyError, SourceLocation};

@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use super::error::{PolicyError, SourceLocation};
+use super::error::{PolicyError, SourceLocation, toml_error};
 use super::golden::GoldenReport;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -35,7 +35,7 @@ impl RuleBook {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(located(&label, format!("cannot read: {e}"))),
         };
-        let book: Self = toml::from_str(&text).map_err(|e| located(&label, e.to_string()))?;
+        let book: Self = toml::from_str(&text).map_err(|e| toml_error(&label, &text, &e))?;
         let mut seen = BTreeSet::new();
         if let Some(dup) = book.rule.iter().find(|r| !seen.insert(r.id.as_str())) {
             return Err(located(

@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use super::contract::{Decision, Hook, actions_of, trace_of, verdict_of};
 use super::convert::{to_dynamic, to_json};
 use super::engine::{SetContext, sandboxed_engine, with_runtime};
-use super::error::{DecisionError, PolicyError, SourceLocation};
+use super::error::{DecisionError, PolicyError, SourceLocation, toml_error};
 use super::manifest::{DEFAULT_CALENDAR, Manifest, ManifestFile};
 use super::resolver::PluginResolver;
 use crate::calendar::CalendarSet;
@@ -101,14 +101,6 @@ fn position(pos: Position) -> Option<(usize, usize)> {
     pos.line().map(|line| (line, pos.position().unwrap_or(1)))
 }
 
-/// Line and column (1-based) of a byte offset.
-fn line_column(text: &str, offset: usize) -> (usize, usize) {
-    let before = &text[..offset.min(text.len())];
-    let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
-    (line, column)
-}
-
 fn limit_hit(file: &str, pos: Position, message: String) -> SourceLocation {
     SourceLocation {
         file: file.to_owned(),
@@ -148,7 +140,7 @@ pub(super) fn locate(err: &EvalAltResult, file: &str) -> SourceLocation {
         }
         other => {
             let pos = other.position();
-            let text = other.to_string();
+            let text = script_terms(other).unwrap_or_else(|| other.to_string());
             // Display appends " (line L, position C)"; the location carries those already.
             let suffix = format!(" ({pos})");
             let message = text.strip_suffix(&suffix).unwrap_or(&text).to_owned();
@@ -160,6 +152,88 @@ pub(super) fn locate(err: &EvalAltResult, file: &str) -> SourceLocation {
             }
         }
     }
+}
+
+/// A Rhai type name as a policy author knows it.
+fn script_type(rust: &str) -> &str {
+    match rust.trim() {
+        "&str" | "ImmutableString" | "String" | "string" => "string",
+        "i64" | "i32" | "INT" | "u64" | "usize" => "integer",
+        "f64" | "f32" | "FLOAT" => "float",
+        "bool" => "bool",
+        "char" => "char",
+        "()" => "()",
+        "Array" | "Vec<Dynamic>" => "array",
+        "Map" | "BTreeMap<SmartString, Dynamic>" => "map",
+        "Blob" | "Vec<u8>" => "blob",
+        "FnPtr" => "function pointer",
+        "Dynamic" | "?" => "any",
+        other => other,
+    }
+}
+
+/// `dta (&str | ImmutableString | String, i64)` → `dta(string, integer)`.
+fn script_signature(signature: &str) -> String {
+    let Some((name, args)) = signature.split_once(" (") else {
+        return signature.to_owned();
+    };
+    let args = args.strip_suffix(')').unwrap_or(args);
+    let args: Vec<String> = args
+        .split(", ")
+        .filter(|a| !a.is_empty())
+        .map(|arg| {
+            let mut kinds: Vec<&str> = arg.split(" | ").map(script_type).collect();
+            kinds.dedup();
+            kinds.join(" or ")
+        })
+        .collect();
+    format!("{name}({})", args.join(", "))
+}
+
+/// Rhai's runtime errors in the words of the script, with a hint, where Rhai's own sentence
+/// would name Rust types or leave the author guessing.
+fn script_terms(err: &EvalAltResult) -> Option<String> {
+    Some(match err {
+        EvalAltResult::ErrorFunctionNotFound(signature, _) => format!(
+            "no function `{}`; hint: check the name and the number and types of its arguments, or `import` the plugin that defines it",
+            script_signature(signature)
+        ),
+        EvalAltResult::ErrorVariableNotFound(name, _) => format!(
+            "no variable `{name}` here; hint: declare it with `let` before use, or take it as a hook argument"
+        ),
+        EvalAltResult::ErrorPropertyNotFound(name, _) => format!(
+            "no property `{name}`; hint: the value may be `()` (a field the ticket lacks): test `x != ()` first"
+        ),
+        EvalAltResult::ErrorMismatchDataType(expected, actual, _) => format!(
+            "expected {}, found {}",
+            script_type(expected),
+            script_type(actual)
+        ),
+        EvalAltResult::ErrorMismatchOutputType(expected, actual, _) => format!(
+            "returns {}, where {} is expected",
+            script_type(actual),
+            script_type(expected)
+        ),
+        EvalAltResult::ErrorIndexingType(kind, _) => format!(
+            "cannot index into {}; hint: only arrays, maps, strings and blobs take `[...]`",
+            script_type(kind)
+        ),
+        EvalAltResult::ErrorArrayBounds(len, index, _) => {
+            format!("index {index} is outside the array of {len} item(s)")
+        }
+        EvalAltResult::ErrorStringBounds(len, index, _) => {
+            format!("index {index} is outside the string of {len} character(s)")
+        }
+        EvalAltResult::ErrorFor(_) => {
+            "`for` needs an array, a range or a string to loop over".to_owned()
+        }
+        EvalAltResult::ErrorArithmetic(message, _) => format!("arithmetic: {message}"),
+        EvalAltResult::ErrorModuleNotFound(name, _) => format!(
+            "no plugin `{name}`; hint: plugins live in plugins/<name>.rhai beside the policies"
+        ),
+        EvalAltResult::ErrorRuntime(value, _) => format!("the script threw: {value}"),
+        _ => return None,
+    })
 }
 
 struct ReadSet {
@@ -175,10 +249,8 @@ fn read_set(paths: &Paths, id: &str) -> Result<ReadSet, PolicyError> {
     let manifest_path = format!("policies/{id}/policy.toml");
     let manifest_text = std::fs::read_to_string(dir.join("policy.toml"))
         .map_err(|e| source_error(&manifest_path, format!("cannot read: {e}"), None))?;
-    let file: ManifestFile = toml::from_str(&manifest_text).map_err(|e| {
-        let pos = e.span().map(|s| line_column(&manifest_text, s.start));
-        source_error(&manifest_path, e.message().to_owned(), pos)
-    })?;
+    let file: ManifestFile = toml::from_str(&manifest_text)
+        .map_err(|e| toml_error(&manifest_path, &manifest_text, &e))?;
     if file.id != id {
         return Err(source_error(
             &manifest_path,
@@ -622,10 +694,25 @@ mod tests {
     use super::*;
 
     #[test]
-    fn line_and_column_count_from_one() {
-        let text = "a = 1\nb = [\n  x";
-        assert_eq!(line_column(text, 0), (1, 1));
-        assert_eq!(line_column(text, 6), (2, 1));
-        assert_eq!(line_column(text, 14), (3, 3));
+    fn rhai_signatures_read_in_script_terms() {
+        assert_eq!(
+            script_signature("dta (&str | ImmutableString | String)"),
+            "dta(string)"
+        );
+        assert_eq!(
+            script_signature("count (Map, &str | ImmutableString | String, i64)"),
+            "count(map, string, integer)"
+        );
+        let err = EvalAltResult::ErrorFunctionNotFound(
+            "dta (&str | ImmutableString | String)".into(),
+            Position::NONE,
+        );
+        let message = script_terms(&err).expect("mapped");
+        assert!(
+            message.starts_with("no function `dta(string)`"),
+            "{message}"
+        );
+        assert!(!message.contains("ImmutableString"));
+        assert!(message.contains("hint:"));
     }
 }

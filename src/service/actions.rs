@@ -8,7 +8,7 @@ use serde::Serialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
-use super::clocks::{action_history, declared_clocks, policy_view};
+use super::clocks::{action_history, clock_record, declared_clocks, policy_view};
 use super::filing::{decision_entry, invalid_output, unit_ref};
 use super::outbox::fired_by_all;
 use super::{Service, ServiceError, TicketView};
@@ -257,6 +257,10 @@ struct Change {
     decisions: Vec<Decision>,
     /// Clocks an extension moved: `{clock, unit, from, to}`.
     moved: Vec<Value>,
+    /// A new round's units and how every clock of the round before it ended: the new
+    /// round's clocks replace them in the store, so only the trail keeps the earlier
+    /// round's outcome (a reopened ticket's first miss stays a miss in assessments).
+    round: Option<Value>,
 }
 
 impl Change {
@@ -433,6 +437,7 @@ impl Service {
             changed: vec![],
             decisions: vec![],
             moved: vec![],
+            round: None,
         };
         let mut review = Review {
             allowed: true,
@@ -502,8 +507,14 @@ impl Service {
                                 "lead": row.lead_id(), "part": part.as_str(), "reasons": review.reasons,
                                 "time_of_record": format_instant(at_local),
                                 "recorded_at": format_instant(now.with_timezone(&offset))});
+        if let Some(unit) = &acting.unit {
+            output["unit"] = json!(unit);
+        }
         if !change.moved.is_empty() {
             output["moved"] = Value::Array(change.moved.clone());
+        }
+        if let Some(round) = change.round.take() {
+            output["round"] = round;
         }
         let event = TrailEntry {
             ticket_id: ticket_id.to_owned(),
@@ -751,6 +762,12 @@ impl Service {
         change: &mut Change,
     ) -> Result<(), ServiceError> {
         change.apply(stop_for_new_round(&change.clocks.clone()));
+        let offset = set.manifest().offset;
+        change.round = Some(json!({
+            "lead": lead.id,
+            "assist": assist.iter().map(|u| &u.id).collect::<Vec<_>>(),
+            "ended": change.clocks.iter().map(|c| clock_record(c, offset)).collect::<Vec<_>>(),
+        }));
         let mut routed = ticket.clone();
         routed["lead"] = json!(lead.id);
         routed["assist"] = json!(assist.iter().map(|u| &u.id).collect::<Vec<_>>());

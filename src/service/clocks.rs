@@ -81,6 +81,13 @@ pub fn lead_deadlines(ticket: &Ticket, clocks: &[Clock]) -> BTreeMap<&'static st
         .collect()
 }
 
+/// One clock as the trail records it when a round ends, and as assessments read it back.
+pub fn clock_record(c: &Clock, offset: chrono::FixedOffset) -> Value {
+    let at = |t: chrono::DateTime<Utc>| format_instant(t.with_timezone(&offset));
+    json!({"clock": c.name.as_str(), "unit": c.unit, "due": at(c.due),
+           "state": c.state.as_str(), "met_at": c.met_at.map(at)})
+}
+
 /// The ticket as hooks see it after filing: the filing view plus its state and clocks.
 pub fn policy_view(ticket: &Ticket, clocks: &[Clock]) -> Value {
     let offset = ticket.offset();

@@ -40,13 +40,13 @@ pub struct Filing {
 pub(super) struct Outcome {
     pub(super) status: Status,
     pub(super) lead: Option<UnitRef>,
-    assist: Vec<UnitRef>,
-    mode: Option<RouteMode>,
-    /// The lead's deadlines, name → instant (for simulations to compare).
+    pub(super) assist: Vec<UnitRef>,
+    pub(super) mode: Option<RouteMode>,
+    /// The lead's deadlines, name → instant.
     pub(super) deadlines: BTreeMap<String, String>,
-    rejection: Option<Rejection>,
+    pub(super) rejection: Option<Rejection>,
     /// The clocks decided, with the deciding rules.
-    limits: Option<(TimeLimits, Vec<String>)>,
+    pub(super) limits: Option<(TimeLimits, Vec<String>)>,
 }
 
 fn validate(
@@ -299,7 +299,10 @@ impl Service {
             policy_id: Some(set.id().to_owned()),
             policy_version: Some(set.version().to_owned()),
             input: json!({"request": request, "received_at": format_instant(received_at)}),
-            output: json!({"status": outcome.status}),
+            // Who the first round went to: assessments walk the rounds from here.
+            output: json!({"status": outcome.status,
+                           "lead": outcome.lead.as_ref().map(|u| &u.id),
+                           "assist": outcome.assist.iter().map(|u| &u.id).collect::<Vec<_>>()}),
             cite: vec![],
             notes: vec![],
             duration_us: None,

@@ -27,7 +27,7 @@ pub use evaluate::EvaluateRequest;
 pub use filing::Filing;
 pub use queries::{TicketPageData, TicketQuery};
 pub use replay::{Replayed, VersionCache, replay_entry, replay_ticket};
-pub use simulate::{ChangedTicket, SimulationReport, simulate};
+pub use simulate::{Against, ChangedTicket, FailureGroup, Simulation, SimulationReport};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};
 pub use verify::{BrokenTicket, VerifyReport, verify_store};
 pub use views::{

@@ -38,6 +38,8 @@ pub enum StoreError {
     Query(#[from] diesel::result::Error),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
+    #[error("database `{}` does not exist; hint: check --database (or JIESU_DATABASE_URL), or create it with `jiesu migrate`", path.display())]
+    Missing { path: PathBuf },
 }
 
 /// A parsed `--database` URL.
@@ -98,6 +100,16 @@ impl Store {
         let store = Self::connect(url)?;
         store.migrate()?;
         Ok(store)
+    }
+
+    /// Opens a database that must already exist (a simulation or an audit of a file that is
+    /// not there would report on an empty one it just created).
+    pub fn open_existing(url: &str) -> Result<Self, StoreError> {
+        let DatabaseUrl::Sqlite(path) = DatabaseUrl::parse(url)?;
+        if !path.is_file() {
+            return Err(StoreError::Missing { path });
+        }
+        Self::open(url)
     }
 
     /// Opens (creating if needed) the database without migrating it.

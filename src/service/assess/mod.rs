@@ -1,19 +1,25 @@
-//! Assessments (`assess`): the host counts, per lead unit, what its tickets of a period did
-//! (signed, contacted, met or missed their clocks, how many working days handling took, how
-//! they were resolved and rated); the policy turns the counts into rates, scores, grades and
+//! Assessments (`assess`): the host counts, per unit, what it did on the tickets of a period,
+//! read from each ticket's history rather than its current state (every clock round it owed,
+//! the returns and disputes it made, handling days across reopenings, how its answers were
+//! resolved and rated); the policy turns the counts into rates, scores, grades and
 //! rankings (IM-18, PY-29/30, AS-5.2, WS-1, HH-25). Counts, not tickets, cross into the
 //! script: a month of a city's tickets would not fit the sandbox, and the script never sees
 //! a requester's phone (IM-15).
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveTime};
-use serde_json::{Map, Value, json};
+use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveTime, Utc};
+use serde_json::{Value, json};
+
+mod counts;
+mod history;
+
+use counts::{Ledger, bump};
+use history::Story;
 
 use super::period::Period;
 use super::{Service, ServiceError, require_jurisdiction};
 use crate::audit::TrailEntry;
-use crate::calendar::working_days_taken;
 use crate::domain::Clock;
 use crate::domain::Ticket;
 use crate::domain::{Principal, format_instant};
@@ -25,79 +31,6 @@ const MAX_TICKETS: usize = 200_000;
 /// A requester calling this often in the period counts as frequent (HH-25 高频诉求人).
 const FREQUENT_CALLS: usize = 3;
 
-/// Per-unit counts, built up ticket by ticket.
-#[derive(Default)]
-struct UnitCounts {
-    tickets: u64,
-    by_category: BTreeMap<String, u64>,
-    signed: u64,
-    clocks: BTreeMap<String, BTreeMap<String, u64>>,
-    resolved: u64,
-    /// category → working days taken → tickets, for tickets resolved without extension.
-    handling_days: BTreeMap<String, BTreeMap<String, u64>>,
-    handling_days_extended: BTreeMap<String, BTreeMap<String, u64>>,
-    extended: u64,
-    returned: u64,
-    reopened: u64,
-    terminated: u64,
-    resolution: BTreeMap<String, u64>,
-    satisfaction: BTreeMap<String, u64>,
-}
-
-fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
-    *map.entry(key.to_owned()).or_default() += 1;
-}
-
-/// What one ticket's action events say about how it was handled.
-#[derive(Default)]
-struct Handling {
-    signed: bool,
-    resolved_at: Option<DateTime<FixedOffset>>,
-    extended: bool,
-    returned: bool,
-    reopened: bool,
-    resolution: Option<String>,
-    satisfaction: Option<String>,
-}
-
-fn handling_of(events: &[&TrailEntry]) -> Handling {
-    let mut handling = Handling::default();
-    for event in events {
-        let allowed = event.output.get("outcome").and_then(Value::as_str) == Some("allowed");
-        let at = event
-            .input
-            .get("at")
-            .and_then(Value::as_str)
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok());
-        match (event.outcome.as_deref(), allowed) {
-            (Some("sign"), true) => handling.signed = true,
-            (Some("resolve"), true) => {
-                // The last resolve counts: a reopened ticket is resolved again.
-                handling.resolved_at = at;
-                handling.resolution = event
-                    .input
-                    .pointer("/reply/resolution")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-            }
-            (Some("request_extension"), true) => handling.extended = true,
-            (Some("return"), true) => handling.returned = true,
-            (Some("revisit"), true) => {
-                handling.satisfaction = event
-                    .input
-                    .get("satisfaction")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                if event.output.get("to").and_then(Value::as_str) == Some("reopened") {
-                    handling.reopened = true;
-                }
-            }
-            _ => {}
-        }
-    }
-    handling
-}
-
 impl Service {
     /// `GET /api/v1/assessments`: the policy's assessment of the tickets received in
     /// `[from, to)`.
@@ -108,6 +41,7 @@ impl Service {
         jurisdiction: &str,
         from: &str,
         to: &str,
+        now: DateTime<Utc>,
     ) -> Result<Value, ServiceError> {
         require_jurisdiction(principal, jurisdiction)?;
         let set = self.served_set(jurisdiction)?;
@@ -128,7 +62,8 @@ impl Service {
         let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
         let clocks = self.store.deadlines_of(&ids)?;
         let events = self.store.events(&ids)?;
-        let (mut period, units) = figures(&set, &rows, &clocks, &events, from, to);
+        let as_of = now.with_timezone(&offset);
+        let (mut period, units) = figures(&set, &rows, &clocks, &events, (from, to), as_of);
         // Over several months, each month is assessed first and handed over too, for rules
         // that build a year from its months (PY-30: the yearly score is the monthly mean).
         let months = month_spans(from, to, offset);
@@ -141,7 +76,7 @@ impl Service {
                     .cloned()
                     .collect();
                 let (month_period, month_units) =
-                    figures(&set, &in_month, &clocks, &events, start, end);
+                    figures(&set, &in_month, &clocks, &events, (start, end), as_of);
                 let decision = set.decide(Hook::Assess, &[month_period, month_units])?;
                 monthly.push(json!({
                     "from": format_instant(start),
@@ -198,15 +133,17 @@ fn month_spans(
     vec![(from, to)]
 }
 
-/// The `assess` hook's two arguments: the period's totals and one entry per lead unit.
+/// The `assess` hook's two arguments: the period's totals and one entry per assessed unit,
+/// each counted from its tickets' stories `as_of` the instant of the assessment.
 fn figures(
     set: &CompiledSet,
     rows: &[Ticket],
     clocks: &[(String, Clock)],
     events: &[TrailEntry],
-    from: DateTime<FixedOffset>,
-    to: DateTime<FixedOffset>,
+    span: (DateTime<FixedOffset>, DateTime<FixedOffset>),
+    as_of: DateTime<FixedOffset>,
 ) -> (Value, Value) {
+    let (from, to) = span;
     let offset = set.manifest().offset;
     let mut clocks_of: HashMap<&str, Vec<&Clock>> = HashMap::new();
     for (ticket, clock) in clocks {
@@ -220,7 +157,7 @@ fn figures(
     let mut topics: BTreeMap<String, u64> = BTreeMap::new();
     let mut areas: BTreeMap<String, u64> = BTreeMap::new();
     let mut calls: HashMap<&str, usize> = HashMap::new();
-    let mut units: BTreeMap<&str, UnitCounts> = BTreeMap::new();
+    let mut ledger = Ledger::new(set);
     for row in rows {
         bump(&mut by_status, row.status.as_str());
         bump(&mut topics, &row.topic);
@@ -230,96 +167,31 @@ fn figures(
         if let Some(phone) = row.requester.as_ref().and_then(|r| r.phone.as_deref()) {
             *calls.entry(phone).or_default() += 1;
         }
-        let Some(lead) = row.lead_id() else {
-            continue;
-        };
-        let counts = units.entry(lead).or_default();
-        counts.tickets += 1;
-        bump(&mut counts.by_category, row.category.as_str());
-        let own_clocks = clocks_of
-            .get(row.id.as_str())
-            .map_or(&[][..], Vec::as_slice);
-        for clock in own_clocks.iter().filter(|c| c.unit == lead) {
-            bump(
-                counts
-                    .clocks
-                    .entry(clock.name.as_str().to_owned())
-                    .or_default(),
-                clock.state.as_str(),
-            );
-        }
-        let handling = handling_of(
+        let story = Story::read(
+            row,
             events_of
                 .get(row.id.as_str())
                 .map_or(&[][..], Vec::as_slice),
+            clocks_of
+                .get(row.id.as_str())
+                .map_or(&[][..], Vec::as_slice),
         );
-        counts.signed += u64::from(handling.signed);
-        counts.extended += u64::from(handling.extended);
-        counts.returned += u64::from(handling.returned);
-        counts.reopened += u64::from(handling.reopened);
-        counts.terminated += u64::from(row.status == crate::domain::Status::Terminated);
-        if let Some(resolution) = &handling.resolution {
-            bump(&mut counts.resolution, resolution);
-        }
-        if let Some(satisfaction) = &handling.satisfaction {
-            bump(&mut counts.satisfaction, satisfaction);
-        }
-        let dispatched = row.dispatched_at.map(|at| at.with_timezone(&offset));
-        if let (Some(start), Some(done)) = (dispatched, handling.resolved_at) {
-            counts.resolved += 1;
-            if let Ok(days) = working_days_taken(set.calendar(), start, done) {
-                let table = if handling.extended {
-                    &mut counts.handling_days_extended
-                } else {
-                    &mut counts.handling_days
-                };
-                bump(
-                    table.entry(row.category.as_str().to_owned()).or_default(),
-                    &days.to_string(),
-                );
-            }
-        }
+        ledger.charge(row, &story, as_of);
     }
     let frequent = calls.values().filter(|n| **n >= FREQUENT_CALLS).count();
+    let (units, assessing) = ledger.into_json();
     let period = json!({
         "jurisdiction": set.id(),
         "from": format_instant(from.with_timezone(&offset)),
         "to": format_instant(to.with_timezone(&offset)),
+        "as_of": format_instant(as_of),
         "tickets": rows.len(),
         "by_status": by_status,
         "topics": topics,
         "areas": areas,
         "frequent_requesters": frequent,
+        "assessing_bodies": assessing,
     });
-    let units: Vec<Value> = units
-        .into_iter()
-        .map(|(id, c)| {
-            let mut unit = Map::new();
-            unit.insert("unit".into(), json!(id));
-            if let Some(u) = set.unit(id) {
-                unit.insert("name".into(), json!(u.name));
-                unit.insert("level".into(), json!(u.level.as_str()));
-            }
-            for (key, value) in [
-                ("tickets", json!(c.tickets)),
-                ("by_category", json!(c.by_category)),
-                ("signed", json!(c.signed)),
-                ("clocks", json!(c.clocks)),
-                ("resolved", json!(c.resolved)),
-                ("handling_days", json!(c.handling_days)),
-                ("handling_days_extended", json!(c.handling_days_extended)),
-                ("extended", json!(c.extended)),
-                ("returned", json!(c.returned)),
-                ("reopened", json!(c.reopened)),
-                ("terminated", json!(c.terminated)),
-                ("resolution", json!(c.resolution)),
-                ("satisfaction", json!(c.satisfaction)),
-            ] {
-                unit.insert(key.into(), value);
-            }
-            Value::Object(unit)
-        })
-        .collect();
     (period, Value::Array(units))
 }
 
