@@ -389,7 +389,7 @@ fn print_routing(set: &CompiledSet, routing: &RoutingReport) {
         .partition(|u| origin.get(*u).is_none_or(|o| o == id));
     if !own.is_empty() {
         println!(
-            "    units no route reaches (escalation and review targets are expected here): {}",
+            "    units no route reaches (escalation, review and dispatch targets are expected here): {}",
             own.iter()
                 .map(|u| u.as_str())
                 .collect::<Vec<_>>()

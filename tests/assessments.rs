@@ -100,7 +100,11 @@ fn a_scenario_month_is_assessed_from_what_happened() {
         json!({"action": "dispatch", "at": "2026-03-03T11:00:00+08:00", "lead": "as-enforcement",
                "reason": "属城市综合治理"}),
     );
-    act(&server, &t5, json!({"action": "sign", "at": "2026-03-03T11:00:00+08:00"}));
+    act(
+        &server,
+        &t5,
+        json!({"action": "sign", "at": "2026-03-03T11:00:00+08:00"}),
+    );
     resolve(&server, &t5, "2026-03-10T10:00:00+08:00");
 
     let (status, body) =
@@ -110,7 +114,10 @@ fn a_scenario_month_is_assessed_from_what_happened() {
     let units = body["input"]["units"].as_array().unwrap();
 
     let env = unit(units, "as-environment");
-    assert_eq!(env["tickets"], 4, "T1, T2, T4 and T5 (led before its return): {env}");
+    assert_eq!(
+        env["tickets"], 4,
+        "T1, T2, T4 and T5 (led before its return): {env}"
+    );
     assert_eq!(
         env["clocks"]["resolve"],
         json!({"met": 2, "late": 1, "overdue": 1, "missed": 2, "cancelled": 1}),
@@ -123,14 +130,27 @@ fn a_scenario_month_is_assessed_from_what_happened() {
     // T1 03-02 09:00 → 03-10 10:00 is 7; T4 from its first dispatch (03-03 09:00) to the
     // resolve that stands (04-03 10:00), across the reopening, is 24, not the 2 of its
     // second round.
-    assert_eq!(env["handling_days"]["complaint"], json!({"7": 1, "24": 1}), "{env}");
-    assert_eq!(env["handling_days_open"]["complaint"].as_object().unwrap().len(), 1);
+    assert_eq!(
+        env["handling_days"]["complaint"],
+        json!({"7": 1, "24": 1}),
+        "{env}"
+    );
+    assert_eq!(
+        env["handling_days_open"]["complaint"]
+            .as_object()
+            .unwrap()
+            .len(),
+        1
+    );
 
     let hrss = unit(units, "as-hrss");
     assert_eq!(hrss["clocks"]["resolve"], json!({"late": 1, "missed": 1}));
     let enforcement = unit(units, "as-enforcement");
     assert_eq!(enforcement["clocks"]["resolve"], json!({"met": 1}));
-    assert_eq!(enforcement["returned"], 0, "the ticket it now holds was returned by another");
+    assert_eq!(
+        enforcement["returned"], 0,
+        "the ticket it now holds was returned by another"
+    );
     assert_eq!(enforcement["tickets"], 1);
 
     // AS-5.2: ranked by on-time rate; the office and the supervision centre are never ranked.
@@ -141,7 +161,12 @@ fn a_scenario_month_is_assessed_from_what_happened() {
     let ranking = body["assessment"]["ranking"].as_array().unwrap();
     let ranked: Vec<(&str, f64)> = ranking
         .iter()
-        .map(|r| (r["unit"].as_str().unwrap(), r["on_time_rate"].as_f64().unwrap()))
+        .map(|r| {
+            (
+                r["unit"].as_str().unwrap(),
+                r["on_time_rate"].as_f64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         ranked,

@@ -40,6 +40,43 @@ fn check_passes_on_the_shipped_sets() {
         stdout.contains("0 without exactly one declared lead"),
         "{stdout}"
     );
+    assert_eq!(
+        stdout.matches("clauses of ").count(),
+        5,
+        "every set traces its seed: {stdout}"
+    );
+}
+
+#[test]
+fn check_fails_on_a_clause_neither_encoded_nor_explained_and_on_an_untraced_rule() {
+    let tree = PolicyTree::shipped();
+    let path = tree.policies().join("anshan/clauses.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    // Strip every `rules = [...]` naming AS-2.2: its clause is then unexplained, and the rule
+    // traces to nothing.
+    let stripped: String = text
+        .lines()
+        .filter(|l| !(l.starts_with("rules = ") && l.contains("\"AS-2.2\"")))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_ne!(stripped, text);
+    std::fs::write(&path, stripped).unwrap();
+    let (code, stdout, _) = check(&tree);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("is neither encoded nor explained; hint:"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("rule `AS-2.2` traces to no clause of the seed"),
+        "{stdout}"
+    );
+    // `--trace` prints the table: clause, rule, hooks, golden cases.
+    let (_, traced, _) = jiesu(&["check", "--trace"]);
+    assert!(
+        traced.contains("AS-2.2 → hooks [review_extension] → "),
+        "{traced}"
+    );
 }
 
 #[test]

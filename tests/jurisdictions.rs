@@ -201,6 +201,12 @@ fn hohhot_dispatch_redirects_extension_revisit_and_escalation() {
         id,
         json!({"action": "sign", "at": "2026-03-06T11:00:00+08:00"}),
     );
+    // HH-19.1 及时联系诉求人: the contact clock is met, so only the resolve clock is chased.
+    act(
+        &server,
+        id,
+        json!({"action": "contact", "at": "2026-03-06T14:00:00+08:00"}),
+    );
     let denied = act(
         &server,
         id,
@@ -545,7 +551,9 @@ fn puyang_returns_reverification_supervision_and_night_matters() {
         "{again}"
     );
 
-    // A valid return on another ticket re-dispatches it: PY-flow-3 gives 2 working days.
+    // A valid return on another ticket re-dispatches it with the normal limits counted from
+    // the centre's receipt (PY-6/PY-9: 5 working days), not PY-flow-3's 2 of the unit's own
+    // internal flow.
     let other = file(
         &server,
         &ticket("puyang-hualong", "complaint", "waste", monday),
@@ -562,7 +570,7 @@ fn puyang_returns_reverification_supervision_and_night_matters() {
     assert_eq!(moved["ticket"]["lead_unit"]["id"], "py-ecology");
     assert_eq!(
         moved["ticket"]["deadlines"]["resolve"],
-        "2026-03-04T15:00:00+08:00"
+        "2026-03-09T15:00:00+08:00"
     );
 
     // PY-12 closing, PY-20 re-verification in 3 working days, PY-21 supervision.
@@ -584,14 +592,19 @@ fn puyang_returns_reverification_supervision_and_night_matters() {
         json!({"action": "revisit", "at": "2026-03-06T10:00:00+08:00",
                "satisfaction": "unsatisfied"}),
     );
-    assert_eq!(reverify["cite"], json!(["PY-20"]));
+    // 规定 第十九、二十条 (回访复核) against 办理流程五 (退回重新办理): both cited, the note
+    // says which applies.
+    assert_eq!(
+        reverify["cite"],
+        json!(["PY-20", "PY-flow-5", "PY-conflicts"])
+    );
     assert_eq!(reverify["ticket"]["status"], "reopened");
     assert_eq!(
         reverify["ticket"]["deadlines"]["reverify"],
         "2026-03-11T10:00:00+08:00"
     );
     let on_site = json!({"action": "resolve", "at": "2026-03-10T10:00:00+08:00", "reply": reply,
-                         "evidence": ["visit_record", "photo_after"]});
+                         "evidence": ["visit_record", "photo_after"], "signatures": ["deputy_leader"]});
     let redone = act(&server, id, on_site);
     assert_eq!(redone["outcome"], "allowed", "{redone}");
     let second = act(
@@ -717,7 +730,10 @@ fn assessments_are_computed_from_stored_tickets_through_the_policy() {
         server.get("/api/v1/assessments?jurisdiction=puyang-hualong&from=2026-03-01&to=2026-04-01");
     assert_eq!(status, 200, "{body}");
     assert_eq!(body["tickets"], 4);
-    assert_eq!(body["cite"], json!(["PY-29", "PY-30", "PY-conflicts"]));
+    assert_eq!(
+        body["cite"],
+        json!(["PY-29", "PY-30", "PY-conflicts", "PY-sup-3.3"])
+    );
     let units = body["assessment"]["units"].as_array().unwrap();
     let grade = |unit: &str| {
         units
@@ -726,11 +742,17 @@ fn assessments_are_computed_from_stored_tickets_through_the_policy() {
             .map(|u| u["grade"].as_str().unwrap().to_owned())
             .unwrap()
     };
-    // Each unit contacted and resolved on time; the best is excellent.
+    // Each unit contacted and resolved on time. PY-30's 优秀 is at most 30% of the passing
+    // units: of two, none (the note says which reading applies).
     let urban = units.iter().find(|u| u["unit"] == "py-urban").unwrap();
     assert_eq!(urban["first_contact_rate"], 100.0, "{urban}");
     assert_eq!(urban["on_time_rate"], 100.0, "{urban}");
-    assert_eq!(grade("py-housing"), "优秀");
+    assert_eq!(grade("py-housing"), "良好");
+    assert!(
+        body["notes"].to_string().contains("30%"),
+        "{}",
+        body["notes"]
+    );
     // The unsatisfied revisit reopened the wages ticket and it was never answered again: its
     // first resolve no longer stands, the ticket is open months past its limit and counts as
     // late (before, it counted as resolved on time).
@@ -1076,7 +1098,10 @@ fn puyang_reverify_extension_and_supervision_from_a_revisit() {
         json!({"action": "revisit", "at": "2026-03-10T10:00:00+08:00",
                                "satisfaction": "unsatisfied"}),
     );
-    assert_eq!(reopened["cite"], json!(["PY-20"]));
+    assert_eq!(
+        reopened["cite"],
+        json!(["PY-20", "PY-flow-5", "PY-conflicts"])
+    );
     let reverify = clock(&reopened["ticket"], "reverify", &lead).clone();
     assert_eq!(reverify["due"], "2026-03-13T10:00:00+08:00");
 
@@ -1118,7 +1143,7 @@ fn puyang_reverify_extension_and_supervision_from_a_revisit() {
     );
     step(
         json!({"action": "resolve", "at": "2026-03-16T09:30:00+08:00", "reply": closing_reply(),
-                "evidence": ["visit_record", "photo_after"]}),
+                "evidence": ["visit_record", "photo_after"], "signatures": ["deputy_leader"]}),
     );
     let supervised = step(
         json!({"action": "revisit", "at": "2026-03-17T10:00:00+08:00",

@@ -67,3 +67,42 @@ fn the_readme_parts_table_is_the_codes() {
             .all(|a| readme.contains(&format!("`{}`", a.as_str())) || readme.contains(a.as_str()))
     );
 }
+
+/// Every rule id a set encodes that `../shared/RULES.md` does not number is a difference the
+/// README lists (issue 11: the seeds are the law, RULES.md only an index with gaps).
+#[test]
+fn every_project_rule_id_is_listed_among_the_differences_from_rules_md() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let Ok(digest) = std::fs::read_to_string(root.join("../shared/RULES.md")) else {
+        eprintln!("SKIPPED: ../shared/RULES.md is absent");
+        return;
+    };
+    let numbered: std::collections::BTreeSet<&str> = digest
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next())
+        .collect();
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let section = readme
+        .split("### Differences from RULES.md")
+        .nth(1)
+        .expect("README has a Differences from RULES.md section");
+    let section = section.split("\n## ").next().unwrap();
+    for set in std::fs::read_dir(root.join("policies")).unwrap() {
+        let set = set.unwrap().path();
+        let Ok(text) = std::fs::read_to_string(set.join("rules.toml")) else {
+            continue;
+        };
+        let book: toml::Table = toml::from_str(&text).unwrap();
+        for rule in book["rule"].as_array().unwrap() {
+            let id = rule["id"].as_str().unwrap();
+            if !numbered.contains(id) {
+                assert!(
+                    section.contains(&format!("`{id}`")),
+                    "{}: `{id}` is not in RULES.md and not listed in README's differences",
+                    set.display()
+                );
+            }
+        }
+    }
+}
