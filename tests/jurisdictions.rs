@@ -276,6 +276,32 @@ fn hohhot_dispatch_redirects_extension_revisit_and_escalation() {
     assert_eq!(revisit["cite"], json!(["HH-24", "IM-11.5"]));
     assert_eq!(revisit["ticket"]["status"], "reopened");
     assert_eq!(revisit["ticket"]["lead_unit"]["id"], "hh-hrss");
+
+    // The month's assessment reads that history: the extended limit was missed and the
+    // answer came late (a miss, not an on-time resolve); the reopened round runs on; the
+    // requester's first rating is the one 满意率 counts.
+    let (status, month) =
+        server.get("/api/v1/assessments?jurisdiction=hohhot&from=2026-03-01&to=2026-04-01");
+    assert_eq!(status, 200, "{month}");
+    let hrss = month["input"]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "hh-hrss")
+        .unwrap()
+        .clone();
+    assert_eq!(hrss["clocks"]["resolve"]["late"], 1, "{hrss}");
+    assert_eq!(hrss["extended"], 1, "{hrss}");
+    assert_eq!(hrss["reopened"], 1, "{hrss}");
+    assert_eq!(hrss["first_satisfaction"], json!({"unsatisfied": 1}));
+    let rated = month["assessment"]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "hh-hrss")
+        .unwrap()
+        .clone();
+    assert_eq!(rated["satisfaction_rate"], 0.0, "{rated}");
 }
 
 #[test]
@@ -426,6 +452,29 @@ fn wushen_police_signing_termination_hang_and_the_escalation_ladder() {
     assert_eq!(terminated["outcome"], "allowed");
     assert_eq!(terminated["cite"], json!(["WS-4.7"]));
     assert_eq!(terminated["ticket"]["status"], "terminated");
+
+    // WS-1 monthly report: the station's missed resolve counts as overdue (it answered after
+    // the limit), and its termination is charged to it.
+    let (status, month) =
+        server.get("/api/v1/assessments?jurisdiction=wushen-police&from=2026-03-01&to=2026-04-01");
+    assert_eq!(status, 200, "{month}");
+    let station = month["input"]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == "ws-station-tuke")
+        .unwrap()
+        .clone();
+    assert_eq!(station["clocks"]["resolve"]["late"], 1, "{station}");
+    assert_eq!(station["terminated"], 1, "{station}");
+    assert!(
+        month["input"]["units"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["unit"] != "ws-office"),
+        "the office that dispatches is not ranked among the stations: {month}"
+    );
 
     // WS-4.6: a complex matter needing more than three months hangs with a criterion.
     let complex = file(

@@ -39,6 +39,9 @@ pub struct UnitCounts {
     terminated: u64,
     resolution: BTreeMap<String, u64>,
     satisfaction: BTreeMap<String, u64>,
+    /// The rating at each ticket's first revisit only (IM-18 满意率 reads the requester's
+    /// first answer; a reopened ticket's later revisits are in `satisfaction`).
+    first_satisfaction: BTreeMap<String, u64>,
 }
 
 pub fn bump(map: &mut BTreeMap<String, u64>, key: &str) {
@@ -93,6 +96,7 @@ impl<'a> Ledger<'a> {
         // Each kind of act is counted once per ticket and unit: a unit that asks twice for
         // time on one ticket has one extended ticket.
         let mut seen: Vec<(Action, &str)> = Vec::new();
+        let mut revisited = false;
         for act in &story.acts {
             let Some(unit) = act.unit.as_deref().or(act.lead.as_deref()) else {
                 continue;
@@ -110,9 +114,14 @@ impl<'a> Ledger<'a> {
                     let Some(lead) = act.lead.as_deref() else {
                         continue;
                     };
+                    let first_revisit = !revisited;
+                    revisited = true;
                     let counts = self.unit(lead);
                     if let Some(s) = &act.satisfaction {
                         bump(&mut counts.satisfaction, s);
+                        if first_revisit {
+                            bump(&mut counts.first_satisfaction, s);
+                        }
                     }
                     if act.to.as_deref() == Some("reopened") {
                         counts.reopened += 1;
@@ -222,6 +231,7 @@ impl<'a> Ledger<'a> {
                 ("terminated", json!(c.terminated)),
                 ("resolution", json!(c.resolution)),
                 ("satisfaction", json!(c.satisfaction)),
+                ("first_satisfaction", json!(c.first_satisfaction)),
             ] {
                 unit.insert(key.into(), value);
             }

@@ -6,7 +6,7 @@
 //! script: a month of a city's tickets would not fit the sandbox, and the script never sees
 //! a requester's phone (IM-15).
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Datelike, FixedOffset, Months, NaiveTime, Utc};
 use serde_json::{Value, json};
@@ -30,6 +30,8 @@ use crate::store::TicketFilter;
 const MAX_TICKETS: usize = 200_000;
 /// A requester calling this often in the period counts as frequent (HH-25 高频诉求人).
 const FREQUENT_CALLS: usize = 3;
+/// The busiest topic × area pairs handed over, by distinct requesters.
+const MAX_MATTERS: usize = 50;
 
 impl Service {
     /// `GET /api/v1/assessments`: the policy's assessment of the tickets received in
@@ -157,6 +159,9 @@ fn figures(
     let mut topics: BTreeMap<String, u64> = BTreeMap::new();
     let mut areas: BTreeMap<String, u64> = BTreeMap::new();
     let mut calls: HashMap<&str, usize> = HashMap::new();
+    // (topic, area) → tickets and the distinct requesters behind them (HH-25 群诉事项):
+    // how many, never who.
+    let mut matters: BTreeMap<(&str, &str), (u64, HashSet<&str>)> = BTreeMap::new();
     let mut ledger = Ledger::new(set);
     for row in rows {
         bump(&mut by_status, row.status.as_str());
@@ -164,8 +169,16 @@ fn figures(
         if let Some(area) = &row.area {
             bump(&mut areas, area);
         }
-        if let Some(phone) = row.requester.as_ref().and_then(|r| r.phone.as_deref()) {
+        let phone = row.requester.as_ref().and_then(|r| r.phone.as_deref());
+        if let Some(phone) = phone {
             *calls.entry(phone).or_default() += 1;
+        }
+        let matter = matters
+            .entry((row.topic.as_str(), row.area.as_deref().unwrap_or("")))
+            .or_default();
+        matter.0 += 1;
+        if let Some(phone) = phone {
+            matter.1.insert(phone);
         }
         let story = Story::read(
             row,
@@ -179,6 +192,15 @@ fn figures(
         ledger.charge(row, &story, as_of);
     }
     let frequent = calls.values().filter(|n| **n >= FREQUENT_CALLS).count();
+    let mut matters: Vec<Value> = matters
+        .into_iter()
+        .map(|((topic, area), (tickets, requesters))| {
+            json!({"topic": topic, "area": (!area.is_empty()).then_some(area),
+                   "tickets": tickets, "requesters": requesters.len()})
+        })
+        .collect();
+    matters.sort_by(|a, b| b["requesters"].as_u64().cmp(&a["requesters"].as_u64()));
+    matters.truncate(MAX_MATTERS);
     let (units, assessing) = ledger.into_json();
     let period = json!({
         "jurisdiction": set.id(),
@@ -190,6 +212,7 @@ fn figures(
         "topics": topics,
         "areas": areas,
         "frequent_requesters": frequent,
+        "matters": matters,
         "assessing_bodies": assessing,
     });
     (period, Value::Array(units))
