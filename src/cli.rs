@@ -16,8 +16,9 @@ use crate::config::{
 };
 use crate::http::{self, AuthConfig};
 use crate::policy::{
-    ClauseCoverage, Clauses, CompiledSet, GoldenReport, Paths, Registry, RegistryError, RoutingGap,
-    RoutingReport, RuleBook, check_routing, compile_set, discover_sets, run_golden_tests,
+    CaseResult, ClauseCoverage, Clauses, CompiledSet, GoldenReport, Paths, Registry, RegistryError,
+    RoutingGap, RoutingReport, RuleBook, check_routing, compile_set, discover_sets,
+    run_golden_tests,
 };
 use crate::service::{Service, ServiceError, Simulation, replay_ticket, verify_store};
 use crate::store::{Store, StoreError};
@@ -539,13 +540,22 @@ fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str, trace: 
         coverage.listed - coverage.untested.len(),
         coverage.listed,
     );
+    // One report per root cause: a typo fails every case that reaches it the same way.
+    let mut causes: Vec<(&str, Vec<&CaseResult>)> = Vec::new();
     for failure in report.failures() {
-        println!(
-            "    {}: `{}`: {}",
-            failure.file,
-            failure.name,
-            failure.failure.as_deref().unwrap_or_default()
-        );
+        let message = failure.failure.as_deref().unwrap_or_default();
+        match causes.iter_mut().find(|(m, _)| *m == message) {
+            Some((_, cases)) => cases.push(failure),
+            None => causes.push((message, vec![failure])),
+        }
+    }
+    for (message, cases) in &causes {
+        let first = cases[0];
+        let more = match cases.len() {
+            1 => String::new(),
+            n => format!(" (and {} more case(s) fail the same way)", n - 1),
+        };
+        println!("    {}: `{}`: {message}{more}", first.file, first.name);
     }
     if report.results.is_empty() {
         println!("    policies/{id}/tests/: no golden cases");

@@ -449,3 +449,39 @@ fn a_bad_token_entry_stops_the_server_before_it_starts() {
         "{stderr}"
     );
 }
+
+#[test]
+fn one_typo_is_reported_once_in_script_terms() {
+    let tree = PolicyTree::shipped();
+    let script = tree.policies().join("anshan/main.rhai");
+    let text = std::fs::read_to_string(&script).unwrap();
+    let typo = text.replacen(
+        "fn route(ticket) {",
+        "fn route(ticket) {\n    let x = dta(ticket.topic);",
+        1,
+    );
+    assert_ne!(typo, text);
+    std::fs::write(&script, typo).unwrap();
+    let (code, stdout, _) = check(&tree);
+    assert_eq!(code, 1, "{stdout}");
+    let mentions: Vec<&str> = stdout
+        .lines()
+        .filter(|l| l.contains("no function `dta(string)`"))
+        .collect();
+    // One line for the golden cases it breaks, one for the routing combinations.
+    assert_eq!(mentions.len(), 2, "{stdout}");
+    assert!(
+        mentions[0].contains("more case(s) fail the same way"),
+        "{stdout}"
+    );
+    assert!(
+        mentions[0].contains("main.rhai:18:"),
+        "file and line: {stdout}"
+    );
+    assert!(mentions[0].contains("hint:"), "{stdout}");
+    assert!(
+        !stdout.contains("ImmutableString"),
+        "no Rust type names: {stdout}"
+    );
+    assert!(mentions[1].contains("in 5175 combination(s)"), "{stdout}");
+}
