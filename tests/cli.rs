@@ -485,3 +485,23 @@ fn one_typo_is_reported_once_in_script_terms() {
     );
     assert!(mentions[1].contains("in 5175 combination(s)"), "{stdout}");
 }
+
+#[test]
+fn check_refuses_a_township_leading_a_department_duty_matter() {
+    let tree = PolicyTree::shipped();
+    let manifest = tree.policies().join("hohhot/policy.toml");
+    let text = std::fs::read_to_string(&manifest).unwrap();
+    let township = text.replacen(
+        "noise = \"hh-ecology\"",
+        "noise = \"hh-xincheng-hailar-road-east\"",
+        1,
+    );
+    assert_ne!(township, text);
+    std::fs::write(&manifest, township).unwrap();
+    let (code, stdout, _) = check(&tree);
+    assert_eq!(code, 1, "{stdout}");
+    assert!(
+        stdout.contains("lead `hh-xincheng-hailar-road-east` is a township unit, which never leads a matter of [data.duty] (HH-20/21)"),
+        "{stdout}"
+    );
+}

@@ -5,7 +5,19 @@ use std::collections::BTreeMap;
 use chrono::{FixedOffset, NaiveTime};
 use serde::{Deserialize, Serialize};
 
-use crate::domain::Unit;
+use crate::domain::{Unit, UnitLevel};
+
+/// A level of unit that never leads a kind of matter (HH-20/21: a township never leads a
+/// matter within a department's duty). `jiesu check` proves no route breaks it.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LeadBar {
+    pub level: UnitLevel,
+    /// The `[data]` table whose keys are the topics the bar covers.
+    pub topics: String,
+    /// The rule that sets the bar, cited in the check's report.
+    pub rule: String,
+}
 
 /// An area (district, county, township) tickets can be filed for.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -43,6 +55,8 @@ pub struct ManifestFile {
     /// Lookup tables handed to scripts by `data(name)`.
     #[serde(default)]
     pub data: toml::Table,
+    #[serde(default)]
+    pub never_lead: Vec<LeadBar>,
 }
 
 /// A set's effective manifest after applying its `extends` chain.
@@ -60,6 +74,8 @@ pub struct Manifest {
     pub unit_origin: BTreeMap<String, String>,
     pub areas: BTreeMap<String, Area>,
     pub data: serde_json::Map<String, serde_json::Value>,
+    /// Every bar of the chain: a parent's hold for its children.
+    pub never_lead: Vec<LeadBar>,
 }
 
 pub(crate) const DEFAULT_CALENDAR: &str = "cn";
@@ -79,7 +95,9 @@ impl Manifest {
         let mut unit_origin = BTreeMap::new();
         let mut areas = BTreeMap::new();
         let mut data = serde_json::Map::new();
+        let mut never_lead: Vec<LeadBar> = Vec::new();
         for file in chain {
+            never_lead.extend(file.never_lead.iter().cloned());
             calendar = file.calendar.clone().or(calendar);
             timezone = file.timezone.clone().or(timezone);
             night = file.night.clone().or(night);
@@ -121,6 +139,7 @@ impl Manifest {
             unit_origin,
             areas,
             data,
+            never_lead,
         };
         manifest.check_references()?;
         Ok(manifest)
@@ -137,6 +156,14 @@ impl Manifest {
                 ));
             }
         }
+        for bar in &self.never_lead {
+            if !self.data.get(&bar.topics).is_some_and(|t| t.is_object()) {
+                return Err(format!(
+                    "never_lead ({}) names topics table `{}`, which is not a [data] table of topic keys",
+                    bar.rule, bar.topics
+                ));
+            }
+        }
         for area in self.areas.values() {
             if let Some(unit) = &area.unit
                 && !self.units.contains_key(unit)
@@ -145,6 +172,18 @@ impl Manifest {
             }
         }
         Ok(())
+    }
+
+    /// The bar a unit of `level` leading a matter of `topic` would break, if any.
+    pub fn lead_bar(&self, level: UnitLevel, topic: &str) -> Option<&LeadBar> {
+        self.never_lead.iter().find(|bar| {
+            bar.level == level
+                && self
+                    .data
+                    .get(&bar.topics)
+                    .and_then(|t| t.as_object())
+                    .is_some_and(|t| t.contains_key(topic))
+        })
     }
 
     pub fn knows_topic(&self, topic: &str) -> bool {

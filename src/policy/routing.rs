@@ -158,6 +158,19 @@ fn check_case(set: &CompiledSet, received: DateTime<FixedOffset>, case: &Case, o
             .push(gap(format!("lead `{}` is not a declared unit", route.lead)));
         return;
     }
+    if let Some(lead) = set.unit(&route.lead)
+        && let Some(bar) = set.manifest().lead_bar(lead.level, case.topic)
+    {
+        out.gaps.push(gap(format!(
+            "lead `{}` is a {} unit, which never leads a matter of [data.{}] ({}); hint: route it to the unit that table names and let the {} unit assist",
+            route.lead,
+            lead.level.as_str(),
+            bar.topics,
+            bar.rule,
+            lead.level.as_str()
+        )));
+        return;
+    }
     if let Some(unknown) = route.assist.iter().find(|u| set.unit(u).is_none()) {
         out.gaps
             .push(gap(format!("co-unit `{unknown}` is not a declared unit")));
