@@ -11,9 +11,10 @@
 //! | T3 wages | hrss | resolved 04-10 (due 03-30) | | late | |
 //! | T4 noise | environment | resolved 04-01 (due 03-31, late), unsatisfied → reverify, resolved 04-03 | late + met, 1 reopened | | |
 //! | T5 noise | environment → enforcement | returned 03-03, dispatched, resolved 03-10 | cancelled, 1 return | | met |
+//! | T6 noise | environment | returned 04-10, after its due (03-30), no sweep had run | overdue, 1 return | | |
 //!
-//! as-environment: met 2 (T1, T4's second round), late 1 (T4's first), overdue 1 (T2) →
-//! missed 2 → on-time 2 / 4 = 50.0 %.
+//! as-environment: met 2 (T1, T4's second round), late 1 (T4's first), overdue 2 (T2, T6) →
+//! missed 3 → on-time 2 / 5 = 40.0 %.
 //! as-hrss: late 1 → 0.0 %. as-enforcement: met 1 → 100.0 %, no return charged.
 //! The hotline office, which dispatched T5, assesses: it is never ranked.
 #![allow(clippy::unwrap_used)]
@@ -107,23 +108,36 @@ fn a_scenario_month_is_assessed_from_what_happened() {
     );
     resolve(&server, &t5, "2026-03-10T10:00:00+08:00");
 
+    // A return after the limit does not turn the miss into a cancellation.
+    let t6 = file(&server, "noise", "2026-03-02T09:00:00+08:00");
+    act(
+        &server,
+        &t6,
+        json!({"action": "return", "at": "2026-04-10T10:00:00+08:00", "reason": "属交通噪音",
+               "basis": "机动车噪音由公安交管部门管理"}),
+    );
+
     let (status, body) =
         server.get("/api/v1/assessments?jurisdiction=anshan&from=2026-03-01&to=2026-04-01");
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["tickets"], 5);
+    assert_eq!(body["tickets"], 6);
     let units = body["input"]["units"].as_array().unwrap();
 
     let env = unit(units, "as-environment");
     assert_eq!(
-        env["tickets"], 4,
-        "T1, T2, T4 and T5 (led before its return): {env}"
+        env["tickets"], 5,
+        "T1, T2, T4, T5 (led before its return) and T6: {env}"
     );
     assert_eq!(
         env["clocks"]["resolve"],
-        json!({"met": 2, "late": 1, "overdue": 1, "missed": 2, "cancelled": 1}),
-        "T4's late first round stays late after the reopening; T2, never resolved, is overdue"
+        json!({"met": 2, "late": 1, "overdue": 2, "missed": 3, "cancelled": 1}),
+        "T4's late first round stays late after the reopening; T2, never resolved, and T6, \
+         returned after its limit, are overdue"
     );
-    assert_eq!(env["returned"], 1, "the return is the environment bureau's");
+    assert_eq!(
+        env["returned"], 2,
+        "the returns are the environment bureau's"
+    );
     assert_eq!(env["reopened"], 1);
     assert_eq!(env["resolved"], 2, "T1 and T4 (its standing resolve)");
     // Counted as deadlines are (the smallest n with dispatch + n working days ≥ the resolve):
@@ -172,7 +186,7 @@ fn a_scenario_month_is_assessed_from_what_happened() {
         ranked,
         [
             ("as-enforcement", 100.0),
-            ("as-environment", 50.0),
+            ("as-environment", 40.0),
             ("as-hrss", 0.0)
         ]
     );

@@ -505,3 +505,56 @@ fn check_refuses_a_township_leading_a_department_duty_matter() {
         "{stdout}"
     );
 }
+
+#[test]
+fn simulate_skips_jurisdictions_the_candidate_lacks_and_falls_back_to_the_last_activated_version() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("j.db");
+    let server = common::Server::start(&db);
+    for jurisdiction in ["anshan", "hohhot"] {
+        let body = serde_json::json!({"jurisdiction": jurisdiction, "channel": "phone", "category": "complaint",
+            "topic": "noise", "content": "诉求", "received_at": "2026-03-02T09:00:00+08:00"});
+        assert_eq!(server.post("/api/v1/tickets", &body).0, 201);
+    }
+    server.kill();
+    let url = format!("sqlite://{}", db.display());
+    // A candidate folder holding only anshan: the hohhot ticket is skipped, not failed.
+    let only = PolicyTree::shipped();
+    for set in [
+        "hohhot",
+        "inner-mongolia",
+        "puyang-hualong",
+        "wushen-police",
+    ] {
+        std::fs::remove_dir_all(only.policies().join(set)).unwrap();
+    }
+    let (code, report, _) = simulate_json(&url, only.policies().to_str().unwrap(), &[]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["tickets"], 1);
+    assert_eq!(report["skipped"], 1);
+
+    // The policies folder the server watches holds a broken anshan: the server keeps serving
+    // the version it activated last, and so the comparison uses that one.
+    let served = PolicyTree::shipped();
+    let script = served.policies().join("anshan/main.rhai");
+    std::fs::write(&script, "fn accept(t) { this is not rhai").unwrap();
+    let (code, stdout, stderr) = jiesu(&[
+        "simulate",
+        "--database",
+        &url,
+        "--candidate",
+        "policies",
+        "--json",
+        "--policies",
+        served.policies().to_str().unwrap(),
+        "--jurisdiction",
+        "anshan",
+    ]);
+    assert_eq!(code, 0, "{stdout} {stderr}");
+    assert!(
+        stderr.contains("comparing with the version activated last"),
+        "{stderr}"
+    );
+    let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(report["changed"], 0, "{report}");
+}

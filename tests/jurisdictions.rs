@@ -1264,3 +1264,35 @@ fn puyang_acceptance_is_assumed_when_the_signing_window_passes() {
             .all(|f| f["clock"] != "sign")
     );
 }
+
+/// The centre dispatching without naming one of its units still meets the clocks its own
+/// office owes for the dispatch (WS-4.1, WS-137): it is the office acting.
+#[test]
+fn the_centres_dispatch_meets_its_offices_clocks_without_naming_the_office() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let report = file(
+        &server,
+        &with(
+            ticket(
+                "wushen-police",
+                "report",
+                "public_security",
+                "2026-03-02T09:00:00+08:00",
+            ),
+            "area",
+            json!("tuke"),
+        ),
+    );
+    let id = report["id"].as_str().unwrap();
+    let dispatched = act(
+        &server,
+        id,
+        json!({"action": "dispatch", "lead": "ws-station-tuke", "at": "2026-03-02T10:00:00+08:00"}),
+    );
+    assert_eq!(dispatched["outcome"], "allowed", "{dispatched}");
+    for name in ["sign", "first_feedback"] {
+        let owed = clock(&dispatched["ticket"], name, "ws-office");
+        assert_eq!(owed["state"], "met", "{name}: {owed}");
+    }
+}

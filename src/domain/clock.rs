@@ -106,8 +106,21 @@ pub struct Settlement<'a> {
     pub action: Action,
     /// The acting unit; `None` for the centre acting without a unit of its own.
     pub unit: Option<&'a str>,
+    /// Units the actor acts for besides its own: the centre's own units when the centre
+    /// acts without naming one (its dispatch meets the centre's dispatch clock).
+    pub acting_for: &'a [String],
     pub at: DateTime<Utc>,
     pub ticket_still_open: bool,
+}
+
+/// How a running clock ends when its round ends at `at` without it being met: past its due
+/// it was missed (whether or not a sweep had looked yet), before it nobody can say.
+fn stopped_at(clock: &Clock, at: DateTime<Utc>) -> ClockState {
+    if clock.due < at {
+        ClockState::Missed
+    } else {
+        ClockState::Cancelled
+    }
 }
 
 /// The clocks an action changes, changed. A live clock its owner meets is `met` (or
@@ -118,7 +131,10 @@ pub fn settle(clocks: &[Clock], s: Settlement<'_>) -> Vec<Clock> {
     clocks
         .iter()
         .filter_map(|clock| {
-            let meets = s.unit.is_some_and(|u| clock.met_by_action(s.action, u));
+            let meets = s.unit.is_some_and(|u| clock.met_by_action(s.action, u))
+                || s.acting_for
+                    .iter()
+                    .any(|u| clock.met_by_action(s.action, u));
             match clock.state {
                 state if state.is_live() && meets => {
                     let verdict = if s.at <= clock.due {
@@ -132,7 +148,7 @@ pub fn settle(clocks: &[Clock], s: Settlement<'_>) -> Vec<Clock> {
                     Some(clock.settled(ClockState::Missed, Some(s.at)))
                 }
                 state if state.is_live() && !s.ticket_still_open => {
-                    Some(clock.settled(ClockState::Cancelled, None))
+                    Some(clock.settled(stopped_at(clock, s.at), None))
                 }
                 ClockState::Missed if !s.ticket_still_open && clock.next_sweep_at.is_some() => {
                     Some(clock.settled(ClockState::Missed, clock.met_at))
@@ -143,16 +159,17 @@ pub fn settle(clocks: &[Clock], s: Settlement<'_>) -> Vec<Clock> {
         .collect()
 }
 
-/// Clocks stopped because the ticket starts a new round (re-dispatch, redo): live ones are
-/// cancelled, missed ones stay missed; none is chased any more.
-pub fn stop_for_new_round(clocks: &[Clock]) -> Vec<Clock> {
+/// Clocks stopped because the ticket starts a new round at `at` (re-dispatch, redo): live
+/// ones past their due are missed, the others cancelled; missed ones stay missed; none is
+/// chased any more.
+pub fn stop_for_new_round(clocks: &[Clock], at: DateTime<Utc>) -> Vec<Clock> {
     clocks
         .iter()
         .filter(|c| c.state != ClockState::Met)
         .filter(|c| c.state.is_live() || c.next_sweep_at.is_some())
         .map(|c| {
             let state = if c.state.is_live() {
-                ClockState::Cancelled
+                stopped_at(c, at)
             } else {
                 c.state
             };
@@ -191,6 +208,7 @@ mod tests {
         Settlement {
             action,
             unit: Some(unit),
+            acting_for: &[],
             at: at(hour),
             ticket_still_open: open,
         }
@@ -284,7 +302,7 @@ mod tests {
         let mut chased = clock(DeadlineName::Sign, "office", 10, &[Action::Sign]);
         chased.state = ClockState::Missed;
         assert!(chased.still_owed(), "missed and still chased: owed");
-        let stopped = stop_for_new_round(&[chased.clone()]);
+        let stopped = stop_for_new_round(&[chased.clone()], at(11));
         assert!(!stopped[0].still_owed(), "the round ended: no longer owed");
         chased.met_at = Some(at(11));
         assert!(!chased.still_owed(), "met late: done");
@@ -302,10 +320,44 @@ mod tests {
             met,
             clock(DeadlineName::Resolve, "lead", 20, &[Action::Resolve]),
         ];
-        let stopped = stop_for_new_round(&clocks);
+        let stopped = stop_for_new_round(&clocks, at(12));
         assert_eq!(stopped.len(), 2);
         assert_eq!(stopped[0].state, ClockState::Missed);
         assert_eq!(stopped[1].state, ClockState::Cancelled);
         assert!(stopped.iter().all(|c| c.next_sweep_at.is_none()));
+    }
+
+    #[test]
+    fn a_clock_past_due_when_its_round_ends_is_missed_not_cancelled() {
+        let clocks = [
+            clock(DeadlineName::Resolve, "lead", 10, &[Action::Resolve]),
+            clock(DeadlineName::FirstFeedback, "co", 20, &[Action::Feedback]),
+        ];
+        // A new round at 12: the lead's clock (due 10) had passed, unseen by any sweep.
+        let stopped = stop_for_new_round(&clocks, at(12));
+        assert_eq!(stopped[0].state, ClockState::Missed);
+        assert_eq!(stopped[0].met_at, None);
+        assert_eq!(stopped[1].state, ClockState::Cancelled);
+        // Closing at 12 by another unit's action: the same.
+        let closed = settle(&clocks, by(Action::Resolve, "other", 12, false));
+        assert_eq!(closed[0].state, ClockState::Missed);
+        assert_eq!(closed[1].state, ClockState::Cancelled);
+    }
+
+    #[test]
+    fn the_centre_acting_without_a_unit_meets_the_centres_own_clock() {
+        let clocks = [clock(DeadlineName::Sign, "office", 10, &[Action::Dispatch])];
+        let office = ["office".to_owned()];
+        let changed = settle(
+            &clocks,
+            Settlement {
+                action: Action::Dispatch,
+                unit: None,
+                acting_for: &office,
+                at: at(9),
+                ticket_still_open: true,
+            },
+        );
+        assert_eq!(changed[0].state, ClockState::Met);
     }
 }

@@ -172,6 +172,13 @@ fn script_type(rust: &str) -> &str {
     }
 }
 
+/// `&str | ImmutableString | String` → `string`; `i64 | f64` → `integer or float`.
+fn script_types(rust: &str) -> String {
+    let mut kinds: Vec<&str> = rust.split(" | ").map(script_type).collect();
+    kinds.dedup();
+    kinds.join(" or ")
+}
+
 /// `dta (&str | ImmutableString | String, i64)` → `dta(string, integer)`.
 fn script_signature(signature: &str) -> String {
     let Some((name, args)) = signature.split_once(" (") else {
@@ -181,11 +188,7 @@ fn script_signature(signature: &str) -> String {
     let args: Vec<String> = args
         .split(", ")
         .filter(|a| !a.is_empty())
-        .map(|arg| {
-            let mut kinds: Vec<&str> = arg.split(" | ").map(script_type).collect();
-            kinds.dedup();
-            kinds.join(" or ")
-        })
+        .map(script_types)
         .collect();
     format!("{name}({})", args.join(", "))
 }
@@ -206,18 +209,28 @@ fn script_terms(err: &EvalAltResult) -> Option<String> {
         ),
         EvalAltResult::ErrorMismatchDataType(expected, actual, _) => format!(
             "expected {}, found {}",
-            script_type(expected),
-            script_type(actual)
+            script_types(expected),
+            script_types(actual)
         ),
         EvalAltResult::ErrorMismatchOutputType(expected, actual, _) => format!(
             "returns {}, where {} is expected",
-            script_type(actual),
-            script_type(expected)
+            script_types(actual),
+            script_types(expected)
         ),
-        EvalAltResult::ErrorIndexingType(kind, _) => format!(
-            "cannot index into {}; hint: only arrays, maps, strings and blobs take `[...]`",
-            script_type(kind)
-        ),
+        // Rhai writes `i64 [string]`: the value indexed, then the index.
+        EvalAltResult::ErrorIndexingType(kind, _) => {
+            let (value, index) = kind.split_once(" [").unwrap_or((kind, ""));
+            let index = index.trim_end_matches(']');
+            let by = if index.is_empty() {
+                String::new()
+            } else {
+                format!(" with {}", script_types(index))
+            };
+            format!(
+                "cannot index into {}{by}; hint: only arrays, maps, strings and blobs take `[...]`",
+                script_types(value)
+            )
+        }
         EvalAltResult::ErrorArrayBounds(len, index, _) => {
             format!("index {index} is outside the array of {len} item(s)")
         }
@@ -714,5 +727,14 @@ mod tests {
         );
         assert!(!message.contains("ImmutableString"));
         assert!(message.contains("hint:"));
+        let index = script_terms(&EvalAltResult::ErrorIndexingType(
+            "i64 [&str | ImmutableString | String]".into(),
+            Position::NONE,
+        ))
+        .expect("mapped");
+        assert!(
+            index.starts_with("cannot index into integer with string"),
+            "{index}"
+        );
     }
 }

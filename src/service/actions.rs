@@ -103,7 +103,9 @@ pub(super) fn bounded_claim(
     tolerance: Duration,
     now: DateTime<Utc>,
 ) -> Result<Option<DateTime<Utc>>, ServiceError> {
-    let Some(claimed) = claimed.map(|c| c.with_timezone(&Utc)) else {
+    // Stored instants are microseconds: a claim finer than that would differ from its own
+    // stored copy (a false change in a simulation, a clock round counted twice).
+    let Some(claimed) = claimed.map(|c| c.with_timezone(&Utc).trunc_subsecs(6)) else {
         return Ok(None);
     };
     if principal.role == Role::Admin || (claimed - now).abs() <= tolerance {
@@ -473,11 +475,23 @@ impl Service {
                 (action, _) if part.moves_status() => status_after(status, action),
                 _ => status,
             };
+            // The centre acting without naming a unit acts for its own units: its dispatch
+            // meets the clock the centre owes to dispatch (HH-15, WS-4.1).
+            let centre_units: Vec<String> = if acting.unit.is_none() {
+                clocks
+                    .iter()
+                    .map(|c| c.unit.clone())
+                    .filter(|u| set.unit(u).is_some_and(|u| u.level == UnitLevel::Centre))
+                    .collect()
+            } else {
+                vec![]
+            };
             let settled = settle(
                 &clocks,
                 Settlement {
                     action: request.action,
                     unit: acting.unit.as_deref(),
+                    acting_for: &centre_units,
                     at,
                     ticket_still_open: new_status.is_open(),
                 },
@@ -761,13 +775,10 @@ impl Service {
         at: DateTime<FixedOffset>,
         change: &mut Change,
     ) -> Result<(), ServiceError> {
-        change.apply(stop_for_new_round(&change.clocks.clone()));
+        let round_started = change.ticket.dispatched_at;
+        let stopped = stop_for_new_round(&change.clocks.clone(), at.with_timezone(&Utc));
+        change.apply(stopped.clone());
         let offset = set.manifest().offset;
-        change.round = Some(json!({
-            "lead": lead.id,
-            "assist": assist.iter().map(|u| &u.id).collect::<Vec<_>>(),
-            "ended": change.clocks.iter().map(|c| clock_record(c, offset)).collect::<Vec<_>>(),
-        }));
         let mut routed = ticket.clone();
         routed["lead"] = json!(lead.id);
         routed["assist"] = json!(assist.iter().map(|u| &u.id).collect::<Vec<_>>());
@@ -778,13 +789,30 @@ impl Service {
         let limits = timing
             .time_limits()
             .map_err(|m| invalid_output(set, Hook::TimeLimits, m))?;
-        change.apply(declared_clocks(
-            &limits,
-            &timing.cite,
-            &lead,
-            &assist,
-            timing.provisional,
-        ));
+        let declared = declared_clocks(&limits, &timing.cite, &lead, &assist, timing.provisional);
+        // What this boundary ends, each clock round once: the clocks it stopped, those met in
+        // the round now ending, and those the new round replaces. The keys the new round
+        // declares tell an assessment which stored clocks are new rounds.
+        let key = |c: &Clock| (c.name, c.unit.clone());
+        let ended: Vec<Value> = change
+            .clocks
+            .iter()
+            .filter(|c| {
+                stopped.iter().any(|s| key(s) == key(c))
+                    || c.met_at
+                        .zip(round_started)
+                        .is_some_and(|(met, start)| met >= start)
+                    || declared.iter().any(|d| key(d) == key(c))
+            })
+            .map(|c| clock_record(c, offset))
+            .collect();
+        change.round = Some(json!({
+            "lead": lead.id,
+            "assist": assist.iter().map(|u| &u.id).collect::<Vec<_>>(),
+            "ended": ended,
+            "declared": declared.iter().map(|c| json!({"clock": c.name.as_str(), "unit": c.unit})).collect::<Vec<_>>(),
+        }));
+        change.apply(declared);
         change.ticket.provisional = timing.provisional;
         change.ticket.dispatched_at = Some(at.with_timezone(&Utc));
         change.ticket.assist = assist;

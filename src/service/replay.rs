@@ -34,6 +34,19 @@ pub struct VersionCache {
 }
 
 impl VersionCache {
+    /// The version of `policy` activated last in this database, rebuilt from its stored
+    /// sources: what a server keeps serving when an edit on disk is refused.
+    pub fn last_activated(
+        &mut self,
+        store: &Store,
+        policy: &str,
+    ) -> Result<Option<Arc<CompiledSet>>, ServiceError> {
+        let Some(row) = store.policy_versions(policy)?.into_iter().next() else {
+            return Ok(None);
+        };
+        self.get(store, policy, &row.version).map(Some)
+    }
+
     /// The stored version, rebuilt from its sources in a scratch folder.
     fn get(
         &mut self,

@@ -61,9 +61,15 @@ impl Decided {
         declared_clocks(limits, cite, &unit(lead), &assist, false)
             .into_iter()
             .map(|c| {
+                // What meets a clock is decided too: `sign` met by dispatch or not is a change.
+                let met_by: Vec<&str> = c.met_by.iter().map(|a| a.as_str()).collect();
                 (
                     format!("{}@{}", c.name.as_str(), c.unit),
-                    format_instant(c.due.with_timezone(&offset)),
+                    format!(
+                        "{} (met by {})",
+                        format_instant(c.due.with_timezone(&offset)),
+                        met_by.join(", ")
+                    ),
                 )
             })
             .collect()
@@ -221,6 +227,8 @@ pub struct ChangedTicket {
 pub struct SimulationReport {
     pub against: Option<Against>,
     pub tickets: usize,
+    /// Tickets of jurisdictions the candidate folder has no set for: not re-decided.
+    pub skipped: usize,
     pub changed: usize,
     /// Compared field → tickets on which it changed.
     pub fields: BTreeMap<String, usize>,
@@ -256,19 +264,26 @@ fn cause_of(message: &str) -> String {
 }
 
 impl Simulation<'_> {
-    fn one(&self, store: &Store, row: &Ticket) -> Result<Vec<(String, Vec<&'static str>)>, String> {
-        let candidate = self
-            .candidates
-            .get(&row.jurisdiction)
-            .ok_or_else(|| format!("no candidate set for `{}`", row.jurisdiction))?;
-        let offset = candidate.manifest().offset;
+    /// `Ok(None)`: the candidate folder has no set for the ticket's jurisdiction (skipped).
+    #[allow(clippy::type_complexity, reason = "one private call site")]
+    fn one(
+        &self,
+        store: &Store,
+        row: &Ticket,
+    ) -> Result<Option<Vec<(String, Vec<&'static str>)>>, String> {
+        let Some(candidate) = self.candidates.get(&row.jurisdiction) else {
+            return Ok(None);
+        };
         let filed = row.as_filed();
-        let ticket = policy_ticket(&row.id, &filed, row.received_at.with_timezone(&offset));
+        // Each set sees the ticket in its own timezone, as at filing.
         let decide_with = |set: &CompiledSet| {
+            let offset = set.manifest().offset;
+            let ticket = policy_ticket(&row.id, &filed, row.received_at.with_timezone(&offset));
             decide(set, &ticket)
                 .map(|(_, outcome)| Decided::of(&outcome, offset))
                 .map_err(|e| e.to_string())
         };
+        let offset = candidate.manifest().offset;
         let after = decide_with(candidate).map_err(|e| format!("candidate: {e}"))?;
         let before = match self.active {
             Some(active) => {
@@ -283,11 +298,13 @@ impl Simulation<'_> {
             }
         };
         let fields = before.fields_changed(&after);
-        Ok(before
-            .changes_to(&after)
-            .into_iter()
-            .map(|c| (c, fields.clone()))
-            .collect())
+        Ok(Some(
+            before
+                .changes_to(&after)
+                .into_iter()
+                .map(|c| (c, fields.clone()))
+                .collect(),
+        ))
     }
 
     /// Re-decides every stored ticket matching `filter`.
@@ -320,10 +337,16 @@ impl Simulation<'_> {
                             let mut report = report
                                 .lock()
                                 .unwrap_or_else(std::sync::PoisonError::into_inner);
-                            report.tickets += 1;
+                            if !matches!(result, Ok(None)) {
+                                report.tickets += 1;
+                            }
                             match result {
-                                Ok(changes) if changes.is_empty() => {}
-                                Ok(changes) => {
+                                Ok(None) => {
+                                    report.skipped += 1;
+                                    continue;
+                                }
+                                Ok(Some(changes)) if changes.is_empty() => {}
+                                Ok(Some(changes)) => {
                                     report.changed += 1;
                                     if let Some((_, fields)) = changes.first() {
                                         for field in fields {

@@ -98,13 +98,19 @@ impl<'a> Ledger<'a> {
         let mut seen: Vec<(Action, &str)> = Vec::new();
         let mut revisited = false;
         for act in &story.acts {
-            let Some(unit) = act.unit.as_deref().or(act.lead.as_deref()) else {
+            // A revisit is the centre's judgement of the lead; any other act is charged to
+            // the unit that took it, and the centre acting for itself is charged to nobody.
+            let Some(unit) = act.unit.as_deref().or(if act.action == Action::Revisit {
+                act.lead.as_deref()
+            } else {
+                None
+            }) else {
                 continue;
             };
             let first = !seen.contains(&(act.action, unit));
             seen.push((act.action, unit));
             match act.action {
-                Action::Sign if first => self.unit(unit).signed += 1,
+                Action::Sign if first && !act.assumed => self.unit(unit).signed += 1,
                 Action::RequestExtension if first => self.unit(unit).extended += 1,
                 Action::Return => self.unit(unit).returned += 1,
                 Action::Appeal => self.unit(unit).disputed += 1,
@@ -155,9 +161,6 @@ impl<'a> Ledger<'a> {
             },
             None => return,
         };
-        let Some(start) = story.led_since(&unit) else {
-            return;
-        };
         if let Some(resolve) = story.standing_resolve() {
             let counts = self.unit(&unit);
             counts.resolved += 1;
@@ -165,6 +168,9 @@ impl<'a> Ledger<'a> {
                 bump(&mut counts.resolution, r);
             }
         }
+        let Some(start) = story.led_since(&unit) else {
+            return;
+        };
         if let Some(limit) = &ticket.statutory_limit {
             let due = match (limit.until, limit.working_days) {
                 (Some(until), _) => Some(until),
@@ -175,7 +181,9 @@ impl<'a> Ledger<'a> {
                 (Some(due), Some(done)) if done <= due => "met",
                 (Some(_), Some(_)) => "missed",
                 (Some(due), None) if due < as_of => "missed",
-                _ => "open",
+                (Some(_), None) => "open",
+                // Beyond the calendar's years: said, not guessed.
+                (None, _) => "unknown",
             };
             bump(&mut self.unit(&unit).statutory, verdict);
             return;
@@ -235,10 +243,15 @@ impl<'a> Ledger<'a> {
             ] {
                 unit.insert(key.into(), value);
             }
-            if declared.is_some_and(|u| u.level.as_str() == "centre") {
-                assessing.push(Value::Object(unit));
-            } else {
-                assessed.push(Value::Object(unit));
+            // A unit the set no longer declares (its trail is older than the edit) is neither
+            // ranked nor hidden: it is reported apart, with the assessing bodies, unnamed.
+            match declared {
+                Some(u) if u.level.as_str() != "centre" => assessed.push(Value::Object(unit)),
+                Some(_) => assessing.push(Value::Object(unit)),
+                None => {
+                    unit.insert("undeclared".into(), json!(true));
+                    assessing.push(Value::Object(unit));
+                }
             }
         }
         (assessed, assessing)

@@ -30,6 +30,8 @@ pub struct Act {
     pub to: Option<String>,
     pub resolution: Option<String>,
     pub satisfaction: Option<String>,
+    /// Taken by the sweep on the unit's behalf (PY-ops-7.2: a sign assumed), not by the unit.
+    pub assumed: bool,
 }
 
 /// A clock as it ended, or as it stands now.
@@ -145,29 +147,45 @@ fn units(value: Option<&Value>) -> Vec<String> {
 
 impl Story {
     /// Reads a ticket's action events (in trail order) and its clocks as stored now.
-    /// Trails written before rounds were recorded fall back to the ticket's current units
-    /// for the first round.
+    /// Trails written before rounds were recorded fall back, for the first round, to the
+    /// lead the first action saw (or the ticket's current units).
     pub fn read(ticket: &Ticket, events: &[&TrailEntry], clocks: &[&Clock]) -> Story {
         let offset = ticket.offset();
         let mut story = Story::default();
+        // Each boundary's ended clocks; `declared`: the keys the new round declared, when the
+        // trail records them.
         let mut ended: Vec<ClockOutcome> = Vec::new();
+        let mut last_declared: Option<Vec<(String, String)>> = None;
+        let mut first_round: Option<Round> = None;
         for event in events {
             let output = &event.output;
             if event.outcome.as_deref() == Some("filed") {
-                let lead = text(output, "/lead").or_else(|| ticket.lead_id().map(str::to_owned));
-                let assist = if output.get("assist").is_some() {
-                    units(output.get("assist"))
-                } else {
-                    ticket.assist.iter().map(|u| u.id.clone()).collect()
-                };
+                let lead = text(output, "/lead");
                 if lead.is_some() {
-                    story.rounds.push(Round {
+                    first_round = Some(Round {
                         lead,
-                        assist,
+                        assist: units(output.get("assist")),
                         started_at: ticket.received_at,
                     });
                 }
                 continue;
+            }
+            // A trail from before rounds were recorded: the first action saw the first lead.
+            if first_round.is_none()
+                && story.rounds.is_empty()
+                && story.acts.is_empty()
+                && let Some(lead) = text(output, "/lead")
+            {
+                first_round = Some(Round {
+                    lead: Some(lead),
+                    assist: vec![],
+                    started_at: ticket.received_at,
+                });
+            }
+            if story.rounds.is_empty()
+                && let Some(round) = first_round.take()
+            {
+                story.rounds.push(round);
             }
             if text(output, "/outcome").as_deref() != Some("allowed") {
                 continue;
@@ -179,12 +197,15 @@ impl Story {
                 .and_then(|t| DateTime::parse_from_rfc3339(&t).ok())
                 .map(|t| t.with_timezone(&offset));
             let lead = text(output, "/lead");
-            // Older events name no acting unit: the lead's part was the lead's.
-            let unit = text(output, "/unit").or_else(|| {
-                (text(output, "/part").as_deref() == Some("lead"))
-                    .then(|| lead.clone())
-                    .flatten()
-            });
+            // The acting unit: recorded in the output since rounds are, in the request before;
+            // an event naming neither was the lead's own only when its part says so.
+            let unit = text(output, "/unit")
+                .or_else(|| text(&event.input, "/unit"))
+                .or_else(|| {
+                    (text(output, "/part").as_deref() == Some("lead"))
+                        .then(|| lead.clone())
+                        .flatten()
+                });
             story.acts.push(Act {
                 action,
                 unit,
@@ -193,10 +214,25 @@ impl Story {
                 to: text(output, "/to"),
                 resolution: text(&event.input, "/reply/resolution"),
                 satisfaction: text(&event.input, "/satisfaction"),
+                assumed: output.get("assumed").and_then(Value::as_bool) == Some(true),
             });
             if let Some(round) = output.get("round") {
-                if let Some(records) = round.get("ended").and_then(Value::as_array) {
-                    ended.extend(records.iter().filter_map(ClockOutcome::read));
+                let records: Vec<ClockOutcome> = round
+                    .get("ended")
+                    .and_then(Value::as_array)
+                    .map(|r| r.iter().filter_map(ClockOutcome::read).collect())
+                    .unwrap_or_default();
+                last_declared = round.get("declared").and_then(Value::as_array).map(|keys| {
+                    keys.iter()
+                        .filter_map(|k| Some((text(k, "/clock")?, text(k, "/unit")?)))
+                        .collect()
+                });
+                for record in records {
+                    // Each boundary records a clock round once; a trail that lists every
+                    // clock at every boundary (no `declared`) repeats the ones left alone.
+                    if last_declared.is_some() || !ended.contains(&record) {
+                        ended.push(record);
+                    }
                 }
                 story.rounds.push(Round {
                     lead: text(round, "/lead"),
@@ -205,25 +241,39 @@ impl Story {
                 });
             }
         }
-        if story.rounds.is_empty() && ticket.lead.is_some() {
-            story.rounds.push(Round {
-                lead: ticket.lead_id().map(str::to_owned),
-                assist: ticket.assist.iter().map(|u| u.id.clone()).collect(),
-                started_at: ticket
-                    .dispatched_at
-                    .map_or(ticket.received_at, |t| t.with_timezone(&offset)),
-            });
-        }
-        // A round's end records every clock as it stood; one a later round left alone is
-        // recorded again and still stored: count each clock round once.
-        for clock in ended
-            .into_iter()
-            .chain(clocks.iter().map(|c| ClockOutcome::of(c, offset)))
-        {
-            if !story.clocks.contains(&clock) {
-                story.clocks.push(clock);
+        if story.rounds.is_empty() {
+            match first_round {
+                Some(round) => story.rounds.push(round),
+                None if ticket.lead.is_some() => story.rounds.push(Round {
+                    lead: ticket.lead_id().map(str::to_owned),
+                    assist: ticket.assist.iter().map(|u| u.id.clone()).collect(),
+                    started_at: ticket
+                        .dispatched_at
+                        .map_or(ticket.received_at, |t| t.with_timezone(&offset)),
+                }),
+                None => {}
             }
         }
+        // A stored clock is the latest round's when that round declared it; otherwise it is
+        // the round that ended it, as it stands now (met late since, perhaps): it replaces
+        // that record.
+        for clock in clocks.iter().map(|c| ClockOutcome::of(c, offset)) {
+            let key = (clock.name.clone(), clock.unit.clone());
+            let redeclared = last_declared.as_ref().is_some_and(|d| d.contains(&key));
+            let same_round = ended
+                .iter()
+                .rposition(|e| e.name == clock.name && e.unit == clock.unit);
+            match (redeclared, same_round, &last_declared) {
+                (true, _, _) | (false, None, _) => ended.push(clock),
+                (false, Some(i), Some(_)) => ended[i] = clock,
+                (false, Some(_), None) => {
+                    if !ended.contains(&clock) {
+                        ended.push(clock);
+                    }
+                }
+            }
+        }
+        story.clocks = ended;
         story
     }
 
@@ -269,5 +319,180 @@ impl Story {
             a.action == Action::Revisit && a.to.as_deref().is_some_and(|to| to != "closed")
         });
         (!reopened_after).then(|| &self.acts[last])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::EntryKind;
+    use crate::domain::{Category, Channel, Status, UnitRef};
+    use serde_json::json;
+
+    fn at(s: &str) -> DateTime<FixedOffset> {
+        DateTime::parse_from_rfc3339(s).expect("test instant")
+    }
+
+    fn unit(id: &str) -> UnitRef {
+        UnitRef {
+            id: id.into(),
+            name: id.into(),
+        }
+    }
+
+    fn ticket(lead: &str, assist: &[&str]) -> Ticket {
+        let received = at("2026-03-02T09:00:00+08:00");
+        Ticket {
+            id: "t".into(),
+            jurisdiction: "x".into(),
+            channel: Channel::Phone,
+            category: Category::Complaint,
+            topic: "noise".into(),
+            flags: vec![],
+            area: None,
+            content: String::new(),
+            requester: None,
+            received_at: received,
+            recorded_at: received.to_utc(),
+            updated_at: received.to_utc(),
+            status: Status::InProgress,
+            lead: Some(unit(lead)),
+            assist: assist.iter().map(|a| unit(a)).collect(),
+            route_mode: None,
+            dispatched_at: Some(received.to_utc()),
+            provisional: false,
+            rejection: None,
+            statutory_limit: None,
+            policy_id: "x".into(),
+            policy_version: "v".into(),
+            revision: 0,
+        }
+    }
+
+    fn event(outcome: &str, input: Value, output: Value) -> TrailEntry {
+        TrailEntry {
+            ticket_id: "t".into(),
+            seq: 0,
+            at: 0,
+            kind: EntryKind::Event,
+            actor: "desk".into(),
+            hook: None,
+            outcome: Some(outcome.into()),
+            policy_id: None,
+            policy_version: None,
+            input,
+            output,
+            cite: vec![],
+            notes: vec![],
+            duration_us: None,
+            prev_hash: String::new(),
+            hash: String::new(),
+        }
+    }
+
+    fn clock(name: DeadlineName, unit: &str, due: &str, state: ClockState) -> Clock {
+        Clock {
+            name,
+            unit: unit.into(),
+            due: at(due).to_utc(),
+            state,
+            met_by: vec![Action::Resolve],
+            cite: vec![],
+            met_at: None,
+            rounds: 0,
+            provisional: false,
+            next_sweep_at: None,
+        }
+    }
+
+    #[test]
+    fn an_old_trail_charges_a_co_units_act_to_the_co_unit_and_finds_the_first_lead() {
+        // Written before events named the acting unit or the rounds: the filing names no
+        // lead, the request does name the unit, and the ticket has since moved to `b`.
+        let events = [
+            event("filed", json!({}), json!({"status": "dispatched"})),
+            event(
+                "request_extension",
+                json!({"unit": "co"}),
+                json!({"outcome": "allowed", "lead": "a", "part": "co_unit"}),
+            ),
+            event(
+                "return",
+                json!({}),
+                json!({"outcome": "allowed", "lead": "a", "part": "lead"}),
+            ),
+        ];
+        let refs: Vec<&TrailEntry> = events.iter().collect();
+        let story = Story::read(&ticket("b", &["co"]), &refs, &[]);
+        assert_eq!(story.acts[0].unit.as_deref(), Some("co"), "not the lead's");
+        assert_eq!(story.acts[1].unit.as_deref(), Some("a"));
+        assert_eq!(
+            story.leads(),
+            ["a"],
+            "the first lead is the one the first action saw"
+        );
+    }
+
+    #[test]
+    fn each_clock_round_counts_once_and_a_stored_clock_met_late_replaces_its_record() {
+        let t = ticket("b", &[]);
+        let round = json!({
+            "lead": "b", "assist": [],
+            "ended": [
+                {"clock": "resolve", "unit": "a", "due": "2026-03-30T09:00:00+08:00", "state": "missed", "met_at": null},
+                {"clock": "sign", "unit": "centre", "due": "2026-03-03T09:00:00+08:00", "state": "missed", "met_at": null},
+            ],
+            "declared": [{"clock": "resolve", "unit": "b"}],
+        });
+        let events = [
+            event(
+                "filed",
+                json!({}),
+                json!({"status": "dispatched", "lead": "a", "assist": []}),
+            ),
+            event(
+                "dispatch",
+                json!({}),
+                json!({"outcome": "allowed", "lead": "a", "time_of_record": "2026-04-01T10:00:00+08:00", "round": round}),
+            ),
+        ];
+        let refs: Vec<&TrailEntry> = events.iter().collect();
+        let mut met_late = clock(
+            DeadlineName::Sign,
+            "centre",
+            "2026-03-03T09:00:00+08:00",
+            ClockState::Missed,
+        );
+        met_late.met_at = Some(at("2026-04-02T09:00:00+08:00").to_utc());
+        let stored = [
+            clock(
+                DeadlineName::Resolve,
+                "a",
+                "2026-03-30T09:00:00+08:00",
+                ClockState::Missed,
+            ),
+            met_late,
+            clock(
+                DeadlineName::Resolve,
+                "b",
+                "2026-04-29T10:00:00+08:00",
+                ClockState::Open,
+            ),
+        ];
+        let stored: Vec<&Clock> = stored.iter().collect();
+        let story = Story::read(&t, &refs, &stored);
+        let as_of = at("2026-04-10T00:00:00+08:00");
+        let verdicts: Vec<(String, String, &str)> = story
+            .clocks
+            .iter()
+            .map(|c| (c.name.clone(), c.unit.clone(), c.verdict(as_of).as_str()))
+            .collect();
+        assert_eq!(verdicts.len(), 3, "{verdicts:?}");
+        assert!(verdicts.contains(&("resolve".into(), "a".into(), "overdue")));
+        assert!(verdicts.contains(&("resolve".into(), "b".into(), "open")));
+        assert!(
+            verdicts.contains(&("sign".into(), "centre".into(), "late")),
+            "the stored version of the ended round wins: {verdicts:?}"
+        );
     }
 }
