@@ -192,3 +192,145 @@ fn a_scenario_month_is_assessed_from_what_happened() {
     );
     assert_eq!(body["cite"], json!(["AS-5.2"]));
 }
+
+fn file_in(server: &Server, jurisdiction: &str, body: Value) -> String {
+    let mut body = body;
+    body["jurisdiction"] = json!(jurisdiction);
+    body["channel"] = json!("phone");
+    body["content"] = json!("来电反映");
+    let (status, ticket) = server.post("/api/v1/tickets", &body);
+    assert_eq!(status, 201, "{ticket}");
+    ticket["id"].as_str().unwrap().to_owned()
+}
+
+/// Hualong, March 2026 (PY-29 weights 0.2 contact, 0.3 on time, 0.25 resolution, 0.25
+/// satisfaction; 1–10 tickets earn no volume points):
+///
+/// | ticket | unit | history |
+/// |---|---|---|
+/// | U1 waste | py-urban | contacted, resolved 03-05 10:00 (4 working days), solved, satisfied |
+/// | U2 waste | py-urban | contacted, resolved 03-16 10:00 (11 working days > 7), explained, neutral |
+/// | H1 housing | py-housing | signed, never contacted, never resolved |
+///
+/// py-urban: contact 100, on time 1/2 = 50, resolution (100 + 80) / 2 = 90, satisfaction
+/// (100 + 60) / 2 = 80 → 20 + 15 + 22.5 + 20 = 77.5, the only passing unit → 良好 (优秀 is at
+/// most 30% of one unit: none; 良好 fills 80%, rounded: one).
+/// py-housing: contact 0 (missed), on time 0/1 (open past 7 days), resolution 0 (open past
+/// its limit, no answer), satisfaction nothing to measure → 25 → 25.0, below 60 → 不合格.
+#[test]
+fn a_hualong_month_is_scored_and_graded_as_computed_by_hand() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let reply = |resolution: &str| {
+        json!({"verified": true, "investigation": "现场核实", "result": "已处理",
+               "requester_opinion": "认可", "resolution": resolution})
+    };
+    for (resolve_at, resolution, satisfaction) in [
+        ("2026-03-05T10:00:00+08:00", "solved", "satisfied"),
+        ("2026-03-16T10:00:00+08:00", "explained", "neutral"),
+    ] {
+        let id = file_in(
+            &server,
+            "puyang-hualong",
+            json!({"category": "complaint", "topic": "waste", "received_at": "2026-03-02T09:00:00+08:00"}),
+        );
+        act(
+            &server,
+            &id,
+            json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"}),
+        );
+        act(
+            &server,
+            &id,
+            json!({"action": "contact", "at": "2026-03-02T11:00:00+08:00"}),
+        );
+        act(
+            &server,
+            &id,
+            json!({"action": "resolve", "at": resolve_at, "reply": reply(resolution)}),
+        );
+        act(
+            &server,
+            &id,
+            json!({"action": "revisit", "at": "2026-03-20T10:00:00+08:00", "satisfaction": satisfaction}),
+        );
+    }
+    let h1 = file_in(
+        &server,
+        "puyang-hualong",
+        json!({"category": "complaint", "topic": "housing", "received_at": "2026-03-02T09:00:00+08:00"}),
+    );
+    act(
+        &server,
+        &h1,
+        json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"}),
+    );
+
+    let (status, body) =
+        server.get("/api/v1/assessments?jurisdiction=puyang-hualong&from=2026-03-01&to=2026-04-01");
+    assert_eq!(status, 200, "{body}");
+    let graded = body["assessment"]["units"].as_array().unwrap();
+    let row = |id: &str| graded.iter().find(|u| u["unit"] == id).unwrap().clone();
+    let urban = row("py-urban");
+    assert_eq!(urban["first_contact_rate"], 100.0, "{urban}");
+    assert_eq!(urban["on_time_rate"], 50.0, "{urban}");
+    assert_eq!(urban["score"], 77.5, "{urban}");
+    assert_eq!(urban["grade"], "良好", "{urban}");
+    let housing = row("py-housing");
+    assert_eq!(housing["first_contact_rate"], 0.0, "{housing}");
+    assert_eq!(housing["on_time_rate"], 0.0, "{housing}");
+    assert_eq!(housing["score"], 25.0, "{housing}");
+    assert_eq!(housing["grade"], "不合格", "{housing}");
+}
+
+/// The region, March 2026: a multi-department housing matter led by 自治区住房和城乡建设厅
+/// with 自治区市场监督管理局 assisting. The lead answers after its limit; the co-unit never
+/// gave its feedback, and its clock had passed when the ticket closed. IM-24 names both, each
+/// for its own miss (IM-24(4): the co-unit on its own clock).
+#[test]
+fn an_inner_mongolia_month_names_the_lead_and_the_co_unit_for_their_own_misses() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let id = file_in(
+        &server,
+        "inner-mongolia",
+        json!({"category": "complaint", "topic": "housing", "flags": ["multi_department"],
+               "received_at": "2026-03-02T09:00:00+08:00"}),
+    );
+    let (_, ticket) = server.get(&format!("/api/v1/tickets/{id}"));
+    let lead = ticket["lead_unit"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(ticket["assist_units"][0]["id"], "im-market", "{ticket}");
+    act(
+        &server,
+        &id,
+        json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"}),
+    );
+    act(
+        &server,
+        &id,
+        json!({"action": "contact", "at": "2026-03-02T11:00:00+08:00"}),
+    );
+    act(
+        &server,
+        &id,
+        json!({"action": "resolve", "at": "2026-03-20T10:00:00+08:00",
+               "reply": {"investigation": "核查", "result": "已处理", "requester_opinion": "认可"}}),
+    );
+    let (status, body) =
+        server.get("/api/v1/assessments?jurisdiction=inner-mongolia&from=2026-03-01&to=2026-04-01");
+    assert_eq!(status, 200, "{body}");
+    let units = body["input"]["units"].as_array().unwrap();
+    let market = unit(units, "im-market");
+    assert_eq!(market["assisted"], 1, "{market}");
+    assert_eq!(market["clocks"]["first_feedback"]["overdue"], 1, "{market}");
+    let notified = body["assessment"]["notified"].as_array().unwrap();
+    let reasons = |id: &str| {
+        notified
+            .iter()
+            .find(|n| n["unit"] == id)
+            .map(|n| n["reasons"].to_string())
+            .unwrap_or_default()
+    };
+    assert!(reasons(&lead).contains("1件超期"), "{notified:?}");
+    assert!(reasons("im-market").contains("1件协办超期"), "{notified:?}");
+}
