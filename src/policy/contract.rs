@@ -529,24 +529,31 @@ fn review_of(hook: Hook, output: &Value) -> Result<Review, String> {
             for (name, value) in entries {
                 let clock = DeadlineName::parse(name)
                     .ok_or_else(|| format!("`clocks.{name}` is not a deadline name"))?;
-                let (due, unit) = match value {
-                    Value::Object(f) => (
-                        instant_at(
-                            f.get("due").unwrap_or(&Value::Null),
-                            &format!("clocks.{name}.due"),
-                        )?,
-                        f.get("unit").and_then(Value::as_str).map(str::to_owned),
-                    ),
-                    other => (instant_at(other, &format!("clocks.{name}"))?, None),
+                // One unit's clock, or a list: several co-units owe a clock of one name.
+                let items: Vec<&Value> = match value {
+                    Value::Array(items) => items.iter().collect(),
+                    other => vec![other],
                 };
-                review
-                    .moves
-                    .retain(|m| !(m.name == clock && m.unit == unit));
-                review.moves.push(ClockMove {
-                    name: clock,
-                    unit,
-                    due,
-                });
+                for item in items {
+                    let (due, unit) = match item {
+                        Value::Object(f) => (
+                            instant_at(
+                                f.get("due").unwrap_or(&Value::Null),
+                                &format!("clocks.{name}.due"),
+                            )?,
+                            f.get("unit").and_then(Value::as_str).map(str::to_owned),
+                        ),
+                        other => (instant_at(other, &format!("clocks.{name}"))?, None),
+                    };
+                    review
+                        .moves
+                        .retain(|m| !(m.name == clock && m.unit == unit));
+                    review.moves.push(ClockMove {
+                        name: clock,
+                        unit,
+                        due,
+                    });
+                }
             }
         }
         if review.moves.is_empty() {
@@ -752,6 +759,25 @@ mod tests {
         assert_eq!(fired[1].channel.as_deref(), Some("bulletin"));
         assert!(actions_of(&json!({"actions": [{"kind": "punish"}]})).is_err());
         assert!(actions_of(&json!({"actions": "remind"})).is_err());
+    }
+
+    #[test]
+    fn an_extension_moves_the_clocks_of_several_co_units_of_one_name() {
+        let review = review_of(
+            Hook::ReviewExtension,
+            &json!({"outcome": "allowed", "resolve": "2026-03-20T09:00:00+08:00",
+                    "clocks": {"first_feedback": [
+                        {"due": "2026-03-20T09:00:00+08:00", "unit": "co-a"},
+                        {"due": "2026-03-20T09:00:00+08:00", "unit": "co-b"}]}}),
+        )
+        .expect("parses");
+        let units: Vec<Option<&str>> = review
+            .moves
+            .iter()
+            .filter(|m| m.name == DeadlineName::FirstFeedback)
+            .map(|m| m.unit.as_deref())
+            .collect();
+        assert_eq!(units, [Some("co-a"), Some("co-b")]);
     }
 
     #[test]
