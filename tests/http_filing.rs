@@ -76,12 +76,22 @@ fn a_consultation_filed_on_a_holiday_counts_the_make_up_saturday() {
     assert_eq!(ticket["lead_unit"]["id"], "as-environment");
 
     // A matter AS-3 names no unit for waits with the hotline office, which is no handling
-    // unit: the 办结时限 starts when it assigns one (二: 一经交办).
+    // unit: the 办结时限 starts when it assigns one (二: 一经交办); the office itself owes the
+    // dispatch within a working day (及时交办), counted after the holiday.
     body["topic"] = json!("other");
     let (status, ticket) = server.post("/api/v1/tickets", &body);
     assert_eq!(status, 201, "{ticket}");
     assert_eq!(ticket["lead_unit"]["id"], "as-hotline-office");
-    assert_eq!(ticket["deadlines"], json!({}), "{ticket}");
+    assert_eq!(
+        ticket["deadlines"],
+        json!({"resolve": "2025-10-10T00:00:00+08:00"}),
+        "{ticket}"
+    );
+    assert_eq!(
+        ticket["clocks"][0]["met_by"],
+        json!(["dispatch"]),
+        "{ticket}"
+    );
     assert_eq!(ticket["decisions"][1]["cite"], json!(["AS-local-dispatch"]));
 }
 

@@ -274,12 +274,12 @@ mod tests {
     }
 
     #[test]
-    fn leaving_the_open_statuses_cancels_live_clocks_only() {
+    fn leaving_the_open_statuses_cancels_live_clocks_not_yet_due() {
         let mut met = clock(DeadlineName::Sign, "lead", 10, &[Action::Sign]);
         met.state = ClockState::Met;
         let clocks = [
             met,
-            clock(DeadlineName::FirstFeedback, "co", 10, &[Action::Feedback]),
+            clock(DeadlineName::FirstFeedback, "co", 14, &[Action::Feedback]),
             clock(DeadlineName::Resolve, "lead", 20, &[Action::Resolve]),
         ];
         let changed = settle(&clocks, by(Action::Resolve, "lead", 12, false));
