@@ -1296,3 +1296,67 @@ fn the_centres_dispatch_meets_its_offices_clocks_without_naming_the_office() {
         assert_eq!(owed["state"], "met", "{name}: {owed}");
     }
 }
+
+/// AS-5's ladder is the round's: two reminders, then 督办中心. After the late answer is
+/// reopened by an unsatisfied revisit, the new round's miss starts again from the first
+/// reminder; the old round's reminders do not send the unit straight to 督办中心.
+#[test]
+fn a_reopened_round_starts_the_overdue_ladder_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let noise = file(
+        &server,
+        &ticket("anshan", "complaint", "noise", "2026-03-02T09:00:00+08:00"),
+    );
+    let id = noise["id"].as_str().unwrap();
+    act(
+        &server,
+        id,
+        json!({"action": "sign", "at": "2026-03-02T10:00:00+08:00"}),
+    );
+    let kinds = |fired: &[Value]| -> Vec<String> {
+        fired_for(fired, id)
+            .into_iter()
+            .map(|(k, to)| format!("{k} {to}"))
+            .collect()
+    };
+    assert!(
+        kinds(&sweep(&server, "2026-03-30T10:00:00+08:00"))
+            .contains(&"remind as-environment".to_owned())
+    );
+    assert!(
+        kinds(&sweep(&server, "2026-03-31T11:00:00+08:00"))
+            .contains(&"remind as-environment".to_owned())
+    );
+    assert!(
+        kinds(&sweep(&server, "2026-04-01T12:00:00+08:00"))
+            .contains(&"escalate as-supervision-centre".to_owned()),
+        "the first round climbs the whole ladder"
+    );
+    act(
+        &server,
+        id,
+        json!({"action": "resolve", "at": "2026-04-02T10:00:00+08:00", "signatures": ["main_leader"],
+               "reply": {"verified": true, "result": "已处理", "resolution": "solved"}}),
+    );
+    let reopened = act(
+        &server,
+        id,
+        json!({"action": "revisit", "at": "2026-04-03T10:00:00+08:00", "satisfaction": "unsatisfied"}),
+    );
+    assert_eq!(reopened["ticket"]["status"], "reopened", "{reopened}");
+    let due = reopened["ticket"]["deadlines"]["resolve"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let after = chrono::DateTime::parse_from_rfc3339(&due).unwrap() + chrono::Duration::hours(1);
+    let first = kinds(&sweep(&server, &after.to_rfc3339()));
+    assert!(
+        first.contains(&"remind as-environment".to_owned()),
+        "{first:?}"
+    );
+    assert!(
+        !first.iter().any(|k| k.starts_with("escalate")),
+        "the new round starts from the first reminder: {first:?}"
+    );
+}

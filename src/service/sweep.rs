@@ -241,10 +241,14 @@ impl Service {
         let offset = set.manifest().offset;
         let instant = |us: i64| from_micros(us, offset).map(format_instant);
         let passed = now >= clock.due;
+        // The ladder is the current round's: what fired on this clock before a re-dispatch or
+        // a reopening judged the round that ended, and a new round starts from the first rung.
+        let round_start = to_micros(ticket.dispatched_at.unwrap_or(ticket.received_at.to_utc()));
         let history: Vec<Value> = self
             .store
             .fired(ticket_id, clock.name.as_str(), &clock.unit)?
             .into_iter()
+            .filter(|n| n.created_at >= round_start)
             .map(|n| {
                 json!({"kind": n.kind, "to": n.to_unit_id, "channel": n.channel,
                        "at": instant(n.created_at), "cite": serde_json::from_str::<Value>(&n.cite).unwrap_or(Value::Null)})
