@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, FixedOffset};
+use serde::Serialize;
 use serde_json::{Map, Value, json};
 
 use super::history::Story;
@@ -12,7 +13,8 @@ use crate::calendar::{working_days, working_days_taken};
 use crate::domain::{Action, Ticket};
 use crate::policy::CompiledSet;
 
-#[derive(Default)]
+/// Serialized as is: the field names are the `assess` hook's count names (README).
+#[derive(Default, Serialize)]
 pub struct UnitCounts {
     /// Tickets it led in some round.
     tickets: u64,
@@ -217,31 +219,8 @@ impl<'a> Ledger<'a> {
                 unit.insert("name".into(), json!(u.name));
                 unit.insert("level".into(), json!(u.level.as_str()));
             }
-            for (key, value) in [
-                ("tickets", json!(c.tickets)),
-                ("assisted", json!(c.assisted)),
-                ("by_category", json!(c.by_category)),
-                ("signed", json!(c.signed)),
-                ("clocks", json!(c.clocks)),
-                ("resolved", json!(c.resolved)),
-                ("handling_days", json!(c.handling_days)),
-                ("handling_days_extended", json!(c.handling_days_extended)),
-                ("handling_days_open", json!(c.handling_days_open)),
-                (
-                    "handling_days_open_extended",
-                    json!(c.handling_days_open_extended),
-                ),
-                ("statutory", json!(c.statutory)),
-                ("extended", json!(c.extended)),
-                ("returned", json!(c.returned)),
-                ("disputed", json!(c.disputed)),
-                ("reopened", json!(c.reopened)),
-                ("terminated", json!(c.terminated)),
-                ("resolution", json!(c.resolution)),
-                ("satisfaction", json!(c.satisfaction)),
-                ("first_satisfaction", json!(c.first_satisfaction)),
-            ] {
-                unit.insert(key.into(), value);
+            if let Ok(Value::Object(counts)) = serde_json::to_value(&c) {
+                unit.extend(counts);
             }
             // A unit the set no longer declares (its trail is older than the edit) is neither
             // ranked nor hidden: it is reported apart, with the assessing bodies, unnamed.
