@@ -20,13 +20,15 @@ pub async fn sweep(
     state: web::Data<AppState>,
     body: Option<web::Json<Value>>,
 ) -> Result<HttpResponse, ApiError> {
-    caller.require(Capability::Sweep)?;
+    let principal = caller.require(Capability::Sweep)?.clone();
     let request: SweepRequest = match body.map(web::Json::into_inner) {
         None | Some(Value::Null) => SweepRequest::default(),
         Some(value) => serde_path_to_error::deserialize(value).map_err(ApiError::invalid_field)?,
     };
     let now = request.now.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
-    let fired = state.run(move |service| service.sweep(now)).await?;
+    let fired = state
+        .run(move |service| service.sweep_for(&principal, now))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({"fired": fired})))
 }
 

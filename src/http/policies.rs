@@ -7,8 +7,8 @@ pub async fn list(
     caller: Caller,
     state: web::Data<AppState>,
 ) -> Result<HttpResponse, super::ApiError> {
-    caller.require(Capability::ReadPolicies)?;
-    Ok(HttpResponse::Ok().json(state.service.policies()))
+    let principal = caller.require(Capability::ReadPolicies)?;
+    Ok(HttpResponse::Ok().json(state.service.policies(principal)))
 }
 
 #[derive(Debug, serde::Deserialize)]
@@ -25,10 +25,10 @@ pub async fn versions(
     id: web::Path<String>,
     query: web::Query<VersionsQuery>,
 ) -> Result<HttpResponse, super::ApiError> {
-    caller.require(Capability::ReadPolicies)?;
+    let principal = caller.require(Capability::ReadPolicies)?.clone();
     let with_sources = query.sources;
     let versions = state
-        .run(move |service| service.policy_versions(&id, with_sources))
+        .run(move |service| service.policy_versions(&principal, &id, with_sources))
         .await?;
     Ok(HttpResponse::Ok().json(versions))
 }
@@ -40,12 +40,12 @@ pub async fn evaluate(
     id: web::Path<String>,
     body: web::Json<serde_json::Value>,
 ) -> Result<HttpResponse, super::ApiError> {
-    caller.require(Capability::EvaluatePolicy)?;
+    let principal = caller.require(Capability::EvaluatePolicy)?.clone();
     let request: crate::service::EvaluateRequest =
         serde_path_to_error::deserialize(body.into_inner())
             .map_err(super::ApiError::invalid_field)?;
     let decision = state
-        .run(move |service| service.evaluate(&id, request))
+        .run(move |service| service.evaluate(&principal, &id, request))
         .await?;
     Ok(HttpResponse::Ok().json(decision))
 }

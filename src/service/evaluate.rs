@@ -50,7 +50,14 @@ fn invalid(field: &'static str, message: impl Into<String>) -> ServiceError {
 
 impl Service {
     #[tracing::instrument(name = "evaluate", skip(self, body), fields(hook = %body.hook))]
-    pub fn evaluate(&self, policy: &str, body: EvaluateRequest) -> Result<Value, ServiceError> {
+    pub fn evaluate(
+        &self,
+        principal: &crate::domain::Principal,
+        policy: &str,
+        body: EvaluateRequest,
+    ) -> Result<Value, ServiceError> {
+        // A token scoped to one county evaluates its own sets, on its own tickets only.
+        super::require_jurisdiction(principal, policy)?;
         let hook = Hook::parse(&body.hook).ok_or_else(|| ServiceError::BadInput {
             field: "hook",
             message: format!("`{}` is not a hook", body.hook),
@@ -63,10 +70,16 @@ impl Service {
         };
         let ticket = match (&body.ticket_id, &body.ticket) {
             (Some(id), _) => {
-                let row = self
-                    .store
-                    .ticket(id)?
-                    .ok_or_else(|| ServiceError::TicketNotFound(id.clone()))?;
+                let row = self.scoped_row(principal, id)?;
+                if row.jurisdiction != policy {
+                    return Err(invalid(
+                        "ticket_id",
+                        format!(
+                            "ticket `{id}` is a ticket of `{}`, not of `{policy}`",
+                            row.jurisdiction
+                        ),
+                    ));
+                }
                 let clocks = self.store.deadlines(id)?;
                 let offset = set.manifest().offset;
                 let mut view = policy_view(&row, &clocks);

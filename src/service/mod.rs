@@ -100,17 +100,24 @@ impl Service {
         self.metrics.render(&self.registry.statuses())
     }
 
-    pub fn policies(&self) -> Vec<SetStatus> {
-        self.registry.statuses()
+    /// The sets the caller's token covers, with their status.
+    pub fn policies(&self, principal: &crate::domain::Principal) -> Vec<SetStatus> {
+        self.registry
+            .statuses()
+            .into_iter()
+            .filter(|s| principal.covers_jurisdiction(&s.id))
+            .collect()
     }
 
     /// Every version of a set ever activated here, newest first, with its files (and their
     /// content when `with_sources`).
     pub fn policy_versions(
         &self,
+        principal: &crate::domain::Principal,
         id: &str,
         with_sources: bool,
     ) -> Result<Vec<serde_json::Value>, ServiceError> {
+        require_jurisdiction(principal, id)?;
         let rows = self.store.policy_versions(id)?;
         if rows.is_empty() && !self.registry.statuses().iter().any(|s| s.id == id) {
             return Err(ServiceError::PolicyNotFound(id.to_owned()));

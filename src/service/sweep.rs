@@ -74,14 +74,33 @@ fn fired_actions(set: &CompiledSet, decision: &Decision) -> Vec<FiredAction> {
 
 impl Service {
     /// Sweeps every served jurisdiction's clocks as of `now`; returns what fired.
-    #[tracing::instrument(name = "sweep", skip(self))]
     pub fn sweep(&self, now: DateTime<Utc>) -> Result<Vec<FiredClock>, ServiceError> {
+        self.sweep_within(now, None)
+    }
+
+    /// The sweep a caller asks for: only the jurisdictions its token covers (an admin token
+    /// scoped to one county fires no other county's clocks).
+    pub fn sweep_for(
+        &self,
+        principal: &crate::domain::Principal,
+        now: DateTime<Utc>,
+    ) -> Result<Vec<FiredClock>, ServiceError> {
+        self.sweep_within(now, principal.jurisdictions.as_ref())
+    }
+
+    #[tracing::instrument(name = "sweep", skip(self, scope))]
+    fn sweep_within(
+        &self,
+        now: DateTime<Utc>,
+        scope: Option<&std::collections::BTreeSet<String>>,
+    ) -> Result<Vec<FiredClock>, ServiceError> {
         let now_us = to_micros(now);
         let served: Vec<String> = self
             .registry
             .active()
             .iter()
             .map(|s| s.id().to_owned())
+            .filter(|id| scope.is_none_or(|js| js.contains(id)))
             .collect();
         let mut fired = Vec::new();
         let mut looked = 0usize;
