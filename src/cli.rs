@@ -16,8 +16,8 @@ use crate::config::{
 };
 use crate::http::{self, AuthConfig};
 use crate::policy::{
-    CaseResult, ClauseCoverage, Clauses, CompiledSet, GoldenReport, Paths, Registry, RegistryError,
-    RoutingGap, RoutingReport, RuleBook, check_routing, compile_set, discover_sets,
+    CaseResult, ClauseCoverage, Clauses, CompiledSet, GoldenReport, Paths, PolicyError, Registry,
+    RegistryError, RoutingGap, RoutingReport, RuleBook, check_routing, compile_set, discover_sets,
     run_golden_tests,
 };
 use crate::service::{Service, ServiceError, Simulation, replay_ticket, verify_store};
@@ -454,23 +454,15 @@ fn print_routing(set: &CompiledSet, routing: &RoutingReport) {
     }
 }
 
-/// The rule ids the sets `id` extends list: a child cites them, their clauses are traced
-/// in the parent's own seed.
-fn inherited_rules(paths: &Paths, set: &CompiledSet) -> BTreeSet<String> {
+/// The rule ids the sets this one extends list: a child cites them, and their clauses are
+/// traced in the parent's own seed.
+fn inherited_rules(paths: &Paths, set: &CompiledSet) -> Result<BTreeSet<String>, PolicyError> {
     let mut ids = BTreeSet::new();
-    let mut parent = set.manifest().extends.clone();
-    // A chain longer than the sets on disk is a cycle, which compiling already refused.
-    for _ in 0..16 {
-        let Some(id) = parent.take() else { break };
-        if let Ok(book) = RuleBook::read(&paths.set_dir(&id), &id) {
-            ids.extend(book.ids().into_iter().map(str::to_owned));
-        }
-        parent = std::fs::read_to_string(paths.set_dir(&id).join("policy.toml"))
-            .ok()
-            .and_then(|t| t.parse::<toml::Table>().ok())
-            .and_then(|t| t.get("extends").and_then(|e| e.as_str()).map(str::to_owned));
+    for parent in set.parents() {
+        let book = RuleBook::read(&paths.set_dir(parent), parent)?;
+        ids.extend(book.ids().into_iter().map(str::to_owned));
     }
-    ids
+    Ok(ids)
 }
 
 /// The clause lines of `check`: coverage, each problem, and with `--trace` the table.
@@ -570,9 +562,16 @@ fn check_set(paths: &Paths, calendars: &calendar::CalendarSet, id: &str, trace: 
             return false;
         }
     };
+    let inherited = match inherited_rules(paths, &set) {
+        Ok(ids) => ids,
+        Err(e) => {
+            println!("✗ {id}: {}", e.location());
+            return false;
+        }
+    };
     let clause_coverage = clauses
         .as_ref()
-        .map(|c| c.coverage(id, &rules, &inherited_rules(paths, &set)))
+        .map(|c| c.coverage(id, &rules, &inherited))
         .unwrap_or_default();
     let routing = check_routing(&set);
     let passed = report.results.len() - report.failures().count();

@@ -24,14 +24,13 @@ mod common;
 use common::Server;
 use serde_json::{Value, json};
 
+/// An Anshan complaint, signed on receipt.
 fn file(server: &Server, topic: &str, received_at: &str) -> String {
-    let (status, ticket) = server.post(
-        "/api/v1/tickets",
-        &json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
-                "topic": topic, "content": "来电反映", "received_at": received_at}),
+    let id = file_in(
+        server,
+        "anshan",
+        json!({"category": "complaint", "topic": topic, "received_at": received_at}),
     );
-    assert_eq!(status, 201, "{ticket}");
-    let id = ticket["id"].as_str().unwrap().to_owned();
     act(server, &id, json!({"action": "sign", "at": received_at}));
     id
 }

@@ -65,6 +65,22 @@ fn unit_ids(units: &Value) -> Vec<&str> {
         .collect()
 }
 
+/// March 2026's assessment of `jurisdiction`, and the counts it was computed from for `unit`.
+fn march_counts(server: &Server, jurisdiction: &str, unit: &str) -> (Value, Value) {
+    let (status, month) = server.get(&format!(
+        "/api/v1/assessments?jurisdiction={jurisdiction}&from=2026-03-01&to=2026-04-01"
+    ));
+    assert_eq!(status, 200, "{month}");
+    let counts = month["input"]["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit"] == unit)
+        .unwrap_or_else(|| panic!("{unit} not assessed: {month}"))
+        .clone();
+    (month, counts)
+}
+
 /// Every decision in the ticket's trail names the rules that made it, and the chain holds.
 fn assert_cited(server: &Server, id: &str) {
     let (status, trail) = server.get(&format!("/api/v1/tickets/{id}/trail"));
@@ -280,16 +296,7 @@ fn hohhot_dispatch_redirects_extension_revisit_and_escalation() {
     // The month's assessment reads that history: the extended limit was missed and the
     // answer came late (a miss, not an on-time resolve); the reopened round runs on; the
     // requester's first rating is the one 满意率 counts.
-    let (status, month) =
-        server.get("/api/v1/assessments?jurisdiction=hohhot&from=2026-03-01&to=2026-04-01");
-    assert_eq!(status, 200, "{month}");
-    let hrss = month["input"]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == "hh-hrss")
-        .unwrap()
-        .clone();
+    let (month, hrss) = march_counts(&server, "hohhot", "hh-hrss");
     assert_eq!(hrss["clocks"]["resolve"]["late"], 1, "{hrss}");
     assert_eq!(hrss["extended"], 1, "{hrss}");
     assert_eq!(hrss["reopened"], 1, "{hrss}");
@@ -455,16 +462,7 @@ fn wushen_police_signing_termination_hang_and_the_escalation_ladder() {
 
     // WS-1 monthly report: the station's missed resolve counts as overdue (it answered after
     // the limit), and its termination is charged to it.
-    let (status, month) =
-        server.get("/api/v1/assessments?jurisdiction=wushen-police&from=2026-03-01&to=2026-04-01");
-    assert_eq!(status, 200, "{month}");
-    let station = month["input"]["units"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|u| u["unit"] == "ws-station-tuke")
-        .unwrap()
-        .clone();
+    let (month, station) = march_counts(&server, "wushen-police", "ws-station-tuke");
     assert_eq!(station["clocks"]["resolve"]["late"], 1, "{station}");
     assert_eq!(station["terminated"], 1, "{station}");
     assert!(

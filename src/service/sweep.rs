@@ -265,9 +265,8 @@ impl Service {
         let round_start = to_micros(ticket.dispatched_at.unwrap_or(ticket.received_at.to_utc()));
         let history: Vec<Value> = self
             .store
-            .fired(ticket_id, clock.name.as_str(), &clock.unit)?
+            .fired(ticket_id, clock.name.as_str(), &clock.unit, round_start)?
             .into_iter()
-            .filter(|n| n.created_at >= round_start)
             .map(|n| {
                 json!({"kind": n.kind, "to": n.to_unit_id, "channel": n.channel,
                        "at": instant(n.created_at), "cite": serde_json::from_str::<Value>(&n.cite).unwrap_or(Value::Null)})

@@ -281,17 +281,20 @@ impl Store {
             .collect()
     }
 
-    /// Actions already fired on one unit's clock of a ticket, oldest first.
+    /// Actions fired on one unit's clock of a ticket at or after `since` (microseconds),
+    /// oldest first.
     pub fn fired(
         &self,
         ticket_id: &str,
         clock: &str,
         unit: &str,
+        since: i64,
     ) -> Result<Vec<NotificationRow>, StoreError> {
         Ok(notifications::table
             .filter(notifications::ticket_id.eq(ticket_id))
             .filter(notifications::clock.eq(clock))
             .filter(notifications::clock_unit.eq(unit))
+            .filter(notifications::created_at.ge(since))
             .order(notifications::id)
             .select(NotificationRow::as_select())
             .load(&mut self.conn()?)?)
