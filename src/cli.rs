@@ -109,16 +109,14 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
 /// Sweeps on a timer in a thread of its own, so a long sweep never holds an HTTP worker.
 /// Several servers may sweep the same database: each clock fires once (store guards).
 fn spawn_sweeper(service: Arc<Service>, every: Duration) {
-    let spawned = std::thread::Builder::new()
-        .name("jiesu-sweeper".into())
-        .spawn(move || {
-            loop {
-                std::thread::sleep(every);
-                if let Err(e) = service.sweep(chrono::Utc::now()) {
-                    tracing::error!(error = %e, "background sweep failed");
-                }
+    let spawned = crate::policy::stack::spawn("jiesu-sweeper", move || {
+        loop {
+            std::thread::sleep(every);
+            if let Err(e) = service.sweep(chrono::Utc::now()) {
+                tracing::error!(error = %e, "background sweep failed");
             }
-        });
+        }
+    });
     if let Err(e) = spawned {
         tracing::error!(error = %e, "cannot start the background sweeper");
     }

@@ -10,6 +10,7 @@ mod health;
 mod policies;
 mod tickets;
 mod ui;
+mod workers;
 
 use std::net::TcpListener;
 use std::sync::Arc;
@@ -32,6 +33,7 @@ pub struct AppState {
     /// worker's blocking pool grows a thread per concurrent request, and they spend their
     /// time switching and queueing for SQLite's single writer.
     gate: Semaphore,
+    workers: workers::Workers,
 }
 
 impl AppState {
@@ -40,6 +42,7 @@ impl AppState {
         Self {
             service,
             gate: Semaphore::new(cores * BLOCKING_PER_CORE),
+            workers: workers::Workers::start(cores * BLOCKING_PER_CORE),
         }
     }
 
@@ -58,7 +61,8 @@ impl AppState {
             .await
             .map_err(|_| ApiError::internal("the server is shutting down"))?;
         let service = Arc::clone(&self.service);
-        web::block(move || work(&service))
+        self.workers
+            .run(move || work(&service))
             .await?
             .map_err(Into::into)
     }

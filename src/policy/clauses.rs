@@ -64,7 +64,7 @@ impl Clauses {
     /// Reads `clauses.toml`; a set without one has traced nothing (`Ok(None)`).
     pub fn read(set_dir: &Path, id: &str) -> Result<Option<Self>, PolicyError> {
         let label = Self::label(id);
-        let text = match std::fs::read_to_string(set_dir.join("clauses.toml")) {
+        let text = match super::confine::read_within(set_dir, &set_dir.join("clauses.toml")) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
             Err(e) => {

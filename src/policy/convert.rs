@@ -56,54 +56,101 @@ fn convert_in(
     }
 }
 
+/// How far a decision may nest, and how much it may carry. A value past either is the
+/// script's defect: refused here, before it is stored, rendered or hashed (JSON readers stop
+/// at 128 levels, so a deeper stored output would read back as a broken chain).
+pub const OUTPUT_DEPTH: usize = 32;
+pub const OUTPUT_BYTES: usize = 256 * 1024;
+
+struct Walk<'a> {
+    provisional: &'a mut bool,
+    bytes: usize,
+}
+
 /// Converts a hook's return value to JSON; `path` names the position for error messages.
 pub fn to_json(value: &Dynamic, path: &str, provisional: &mut bool) -> Result<Value, String> {
-    if value.is_unit() {
-        return Ok(Value::Null);
-    }
-    if let Ok(b) = value.as_bool() {
-        return Ok(Value::Bool(b));
-    }
-    if let Ok(i) = value.as_int() {
-        return Ok(Value::from(i));
-    }
-    if let Ok(f) = value.as_float() {
-        return Number::from_f64(f)
-            .map(Value::Number)
-            .ok_or_else(|| format!("`{path}` is not a finite number"));
-    }
-    if value.is_string() || value.is_char() {
-        return Ok(Value::String(value.to_string()));
-    }
-    if let Some(instant) = value.read_lock::<Instant>() {
-        *provisional |= instant.provisional;
-        return Ok(Value::String(instant.rfc3339()));
-    }
-    if let Some(items) = value.read_lock::<Array>() {
-        return items
-            .iter()
-            .enumerate()
-            .map(|(i, item)| to_json(item, &format!("{path}[{i}]"), provisional))
-            .collect::<Result<Vec<_>, _>>()
-            .map(Value::Array);
-    }
-    if let Some(fields) = value.read_lock::<Map>() {
-        let mut object = serde_json::Map::new();
-        for (k, v) in fields.iter() {
-            let child = if path.is_empty() {
-                k.to_string()
-            } else {
-                format!("{path}.{k}")
-            };
-            object.insert(k.to_string(), to_json(v, &child, provisional)?);
+    let mut walk = Walk {
+        provisional,
+        bytes: 0,
+    };
+    walk.value(value, path, 0)
+}
+
+fn named(path: &str) -> &str {
+    if path.is_empty() { "(result)" } else { path }
+}
+
+impl Walk<'_> {
+    fn count(&mut self, bytes: usize, path: &str) -> Result<(), String> {
+        self.bytes += bytes;
+        if self.bytes > OUTPUT_BYTES {
+            return Err(format!(
+                "the decision is larger than {} KiB at `{}`; hint: return ids and rule ids, not data",
+                OUTPUT_BYTES / 1024,
+                named(path)
+            ));
         }
-        return Ok(Value::Object(object));
+        Ok(())
     }
-    Err(format!(
-        "`{}` holds a value of type `{}`, which a decision cannot carry",
-        if path.is_empty() { "(result)" } else { path },
-        value.type_name()
-    ))
+
+    fn value(&mut self, value: &Dynamic, path: &str, depth: usize) -> Result<Value, String> {
+        if depth > OUTPUT_DEPTH {
+            return Err(format!(
+                "`{}` is nested deeper than {OUTPUT_DEPTH} levels; hint: a decision is a few flat maps and lists",
+                named(path)
+            ));
+        }
+        self.count(8, path)?;
+        if value.is_unit() {
+            return Ok(Value::Null);
+        }
+        if let Ok(b) = value.as_bool() {
+            return Ok(Value::Bool(b));
+        }
+        if let Ok(i) = value.as_int() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(f) = value.as_float() {
+            return Number::from_f64(f)
+                .map(Value::Number)
+                .ok_or_else(|| format!("`{path}` is not a finite number"));
+        }
+        if value.is_string() || value.is_char() {
+            let text = value.to_string();
+            self.count(text.len(), path)?;
+            return Ok(Value::String(text));
+        }
+        if let Some(instant) = value.read_lock::<Instant>() {
+            *self.provisional |= instant.provisional;
+            return Ok(Value::String(instant.rfc3339()));
+        }
+        if let Some(items) = value.read_lock::<Array>() {
+            return items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| self.value(item, &format!("{path}[{i}]"), depth + 1))
+                .collect::<Result<Vec<_>, _>>()
+                .map(Value::Array);
+        }
+        if let Some(fields) = value.read_lock::<Map>() {
+            let mut object = serde_json::Map::new();
+            for (k, v) in fields.iter() {
+                let child = if path.is_empty() {
+                    k.to_string()
+                } else {
+                    format!("{path}.{k}")
+                };
+                self.count(k.len(), &child)?;
+                object.insert(k.to_string(), self.value(v, &child, depth + 1)?);
+            }
+            return Ok(Value::Object(object));
+        }
+        Err(format!(
+            "`{}` holds a value of type `{}`, which a decision cannot carry",
+            named(path),
+            value.type_name()
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -149,6 +196,24 @@ mod tests {
         let back = to_dynamic(&json!({"n": 3, "x": 1.5, "b": true, "z": null}), offset);
         let json = to_json(&back, "", &mut provisional).unwrap();
         assert_eq!(json, json!({"n": 3, "x": 1.5, "b": true, "z": null}));
+    }
+
+    #[test]
+    fn deep_or_huge_outputs_are_refused_by_position() {
+        let mut deep = Dynamic::from_array(vec![]);
+        for _ in 0..40 {
+            deep = Dynamic::from_array(vec![deep]);
+        }
+        let mut out = Map::new();
+        out.insert("lead".into(), deep);
+        let mut provisional = false;
+        let err = to_json(&Dynamic::from_map(out), "", &mut provisional).unwrap_err();
+        assert!(err.contains("nested deeper than 32 levels"), "{err}");
+        assert!(err.starts_with("`lead[0]"), "{err}");
+
+        let big: Array = (0..100).map(|_| Dynamic::from("十".repeat(1000))).collect();
+        let err = to_json(&Dynamic::from_array(big), "", &mut provisional).unwrap_err();
+        assert!(err.contains("larger than 256 KiB"), "{err}");
     }
 
     #[test]

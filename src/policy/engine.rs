@@ -31,7 +31,45 @@ pub mod limits {
     pub const MODULES: usize = 64;
     pub const VARIABLES: usize = 1_000;
     pub const FUNCTIONS: usize = 1_000;
+    /// CPU time one hook call may use. The operation count alone does not bound it: Rhai
+    /// re-measures a nested value on every assignment, so a loop that wraps a value in
+    /// itself costs time quadratic in its depth within the same number of operations.
+    pub const CPU_PER_CALL: std::time::Duration = std::time::Duration::from_millis(300);
+    /// How often (in operations) the CPU clock is read: a system call, so not every one.
+    pub const CPU_CHECK_EVERY: u64 = 64;
 }
+
+/// The CPU clock of the hook call running on this thread.
+pub mod budget {
+    use std::cell::Cell;
+    use std::time::Duration;
+
+    use cpu_time::ThreadTime;
+
+    thread_local! {
+        static STARTED: Cell<Option<Duration>> = const { Cell::new(None) };
+    }
+
+    fn now() -> Option<Duration> {
+        ThreadTime::try_now().ok().map(|t| t.as_duration())
+    }
+
+    /// Starts the clock of a hook call.
+    pub fn start() {
+        STARTED.set(now());
+    }
+
+    /// Whether the call has used up `super::limits::CPU_PER_CALL`.
+    pub(super) fn spent() -> bool {
+        match (STARTED.get(), now()) {
+            (Some(started), Some(now)) => now.saturating_sub(started) > super::limits::CPU_PER_CALL,
+            _ => false,
+        }
+    }
+}
+
+/// The token a call stopped by its CPU budget ends with.
+pub const OUT_OF_CPU: &str = "out-of-cpu";
 
 /// What a set's host functions need: handed to each call as its tag.
 #[derive(Debug)]
@@ -233,6 +271,9 @@ fn apply_limits(engine: &mut Engine) {
         .set_max_variables(VARIABLES)
         .set_max_functions(FUNCTIONS)
         .set_strict_variables(true);
+    engine.on_progress(|operations| {
+        (operations % CPU_CHECK_EVERY == 0 && budget::spent()).then(|| OUT_OF_CPU.into())
+    });
     // A decision must be a pure function of its input: no `eval` of built strings.
     engine.disable_symbol("eval");
     engine.on_print(|text| tracing::info!(target: "jiesu::policy::print", "{text}"));

@@ -54,6 +54,10 @@ pub enum PolicyError {
     Source(SourceLocation),
     #[error("policy set `{id}` extends `{parent}`, which does not exist")]
     MissingParent { id: String, parent: String },
+    #[error(
+        "policy set `{id}` extends `{parent}`, which is not a set folder under policies/; hint: `extends` names a set id such as \"inner-mongolia\""
+    )]
+    OutsideExtends { id: String, parent: String },
     #[error("policy set `{id}` extends itself through `{chain}`")]
     ExtendsCycle { id: String, chain: String },
     #[error("policy set `{id}` names calendar `{calendar}`, which is not under plugins/calendars")]

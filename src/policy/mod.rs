@@ -3,6 +3,7 @@
 //! Dependency direction: policy → calendar → domain. Nothing here touches SQL or HTTP.
 
 mod clauses;
+mod confine;
 mod contract;
 mod convert;
 mod engine;
@@ -15,6 +16,7 @@ mod resolver;
 mod routing;
 mod rules;
 mod set;
+pub mod stack;
 mod watcher;
 
 pub use clauses::{Clause, ClauseCoverage, Clauses};

@@ -90,8 +90,12 @@ impl ModuleResolver for PluginResolver {
                 .compile(&source)
                 .map_err(|e| EvalAltResult::ErrorInModule(path.to_owned(), e.into(), pos))?;
             ast.set_source(format!("plugins/{path}.rhai"));
-            let module = Module::eval_ast_as_new(Scope::new(), &ast, engine)
-                .map_err(|e| EvalAltResult::ErrorInModule(path.to_owned(), e, pos))?;
+            // A plugin's top level runs like a hook: on a roomy stack, on a CPU budget.
+            let module = super::stack::with_room(|| {
+                super::engine::budget::start();
+                Module::eval_ast_as_new(Scope::new(), &ast, engine)
+            })
+            .map_err(|e| EvalAltResult::ErrorInModule(path.to_owned(), e, pos))?;
             Ok((source, Shared::new(module)))
         });
         let mut state = self.state.lock().map_err(|_| "plugin resolver poisoned")?;

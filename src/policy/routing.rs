@@ -332,7 +332,7 @@ pub fn check_routing(set: &CompiledSet) -> RoutingReport {
         let handles: Vec<_> = cases
             .chunks(chunk)
             .map(|share| {
-                scope.spawn(move || {
+                super::stack::spawn_scoped(scope, "jiesu-routing", move || {
                     let mut out = Partial::default();
                     for case in share {
                         check_case(set, received, case, &mut out);

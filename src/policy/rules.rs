@@ -30,7 +30,7 @@ impl RuleBook {
     pub fn read(set_dir: &Path, id: &str) -> Result<Self, PolicyError> {
         let path = set_dir.join("rules.toml");
         let label = format!("policies/{id}/rules.toml");
-        let text = match std::fs::read_to_string(&path) {
+        let text = match super::confine::read_within(set_dir, &path) {
             Ok(text) => text,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Self::default()),
             Err(e) => return Err(located(&label, format!("cannot read: {e}"))),

@@ -135,6 +135,14 @@ pub(super) fn locate(err: &EvalAltResult, file: &str) -> SourceLocation {
                 super::engine::limits::CALL_LEVELS
             ),
         ),
+        EvalAltResult::ErrorTerminated(_, pos) => limit_hit(
+            file,
+            *pos,
+            format!(
+                "the hook used more than {} ms of CPU: a loop that grows a value each step?",
+                super::engine::limits::CPU_PER_CALL.as_millis()
+            ),
+        ),
         EvalAltResult::ErrorDataTooLarge(what, pos) => {
             limit_hit(file, *pos, format!("{what} grew past the sandbox limit"))
         }
@@ -260,7 +268,7 @@ struct ReadSet {
 fn read_set(paths: &Paths, id: &str) -> Result<ReadSet, PolicyError> {
     let dir = paths.set_dir(id);
     let manifest_path = format!("policies/{id}/policy.toml");
-    let manifest_text = std::fs::read_to_string(dir.join("policy.toml"))
+    let manifest_text = super::confine::read_within(&dir, &dir.join("policy.toml"))
         .map_err(|e| source_error(&manifest_path, format!("cannot read: {e}"), None))?;
     let file: ManifestFile = toml::from_str(&manifest_text)
         .map_err(|e| toml_error(&manifest_path, &manifest_text, &e))?;
@@ -272,7 +280,7 @@ fn read_set(paths: &Paths, id: &str) -> Result<ReadSet, PolicyError> {
         ));
     }
     let script_path = format!("policies/{id}/main.rhai");
-    let script = match std::fs::read_to_string(dir.join("main.rhai")) {
+    let script = match super::confine::read_within(&dir, &dir.join("main.rhai")) {
         Ok(text) => Some(text),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
         Err(e) => {
@@ -305,7 +313,20 @@ fn read_chain(paths: &Paths, id: &str) -> Result<Vec<ReadSet>, PolicyError> {
                 chain: names.join(" → "),
             });
         }
-        if !paths.set_dir(&current).join("policy.toml").is_file() {
+        let set_dir = paths.set_dir(&current);
+        let confined = super::confine::is_set_id(&current)
+            && matches!(
+                (set_dir.canonicalize(), paths.policies.canonicalize()),
+                (Ok(dir), Ok(root)) if dir.starts_with(&root)
+            );
+        if !confined {
+            let child = chain.last().map_or(id, |s| s.file.id.as_str());
+            return Err(PolicyError::OutsideExtends {
+                id: child.to_owned(),
+                parent: current,
+            });
+        }
+        if !set_dir.join("policy.toml").is_file() {
             let child = chain.last().map_or(id, |s| s.file.id.as_str());
             return Err(PolicyError::MissingParent {
                 id: child.to_owned(),
@@ -604,33 +625,37 @@ impl CompiledSet {
                 hook: hook.name(),
             });
         };
-        let dynamic_args: Vec<Dynamic> = args
-            .iter()
-            .map(|a| to_dynamic(a, self.manifest.offset))
-            .collect();
-        let result = with_runtime(|engine| {
-            let options = CallFnOptions::new().with_tag(Arc::clone(&self.context));
-            engine.call_fn_with_options::<Dynamic>(
-                options,
-                &mut Scope::new(),
-                &layer.ast,
-                hook.name(),
-                dynamic_args,
-            )
-        });
         let file = layer.ast.source().unwrap_or_default().to_owned();
-        let returned = result.map_err(|e| DecisionError::Script {
-            policy: policy(),
-            hook: hook.name(),
-            location: locate(&e, &file),
-        })?;
         let invalid = |message: String| DecisionError::InvalidOutput {
             policy: policy(),
             hook: hook.name(),
             message,
         };
         let mut provisional = false;
-        let output = to_json(&returned, "", &mut provisional).map_err(invalid)?;
+        // Everything the script builds is made, measured and dropped on a roomy stack.
+        let output = super::stack::with_room(|| {
+            let dynamic_args: Vec<Dynamic> = args
+                .iter()
+                .map(|a| to_dynamic(a, self.manifest.offset))
+                .collect();
+            let returned = with_runtime(|engine| {
+                let options = CallFnOptions::new().with_tag(Arc::clone(&self.context));
+                super::engine::budget::start();
+                engine.call_fn_with_options::<Dynamic>(
+                    options,
+                    &mut Scope::new(),
+                    &layer.ast,
+                    hook.name(),
+                    dynamic_args,
+                )
+            })
+            .map_err(|e| DecisionError::Script {
+                policy: policy(),
+                hook: hook.name(),
+                location: locate(&e, &file),
+            })?;
+            to_json(&returned, "", &mut provisional).map_err(invalid)
+        })?;
         let (cite, notes) = trace_of(&output).map_err(invalid)?;
         let verdict = verdict_of(hook, &output).map_err(invalid)?;
         let actions = actions_of(&output).map_err(invalid)?;

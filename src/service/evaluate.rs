@@ -184,15 +184,35 @@ impl Service {
     }
 }
 
+/// Copies the live folders for a dry run. A symlink is followed only when it stays inside
+/// `from`'s root, as the live reader would; one leading out is left behind, so the candidate
+/// sees what the live set sees and nothing more.
 fn copy_tree(from: &std::path::Path, to: &std::path::Path) -> std::io::Result<()> {
+    let root = from.canonicalize()?;
+    copy_within(&root, from, to)
+}
+
+fn copy_within(
+    root: &std::path::Path,
+    from: &std::path::Path,
+    to: &std::path::Path,
+) -> std::io::Result<()> {
     std::fs::create_dir_all(to)?;
     for entry in std::fs::read_dir(from)? {
         let entry = entry?;
+        let Ok(real) = entry.path().canonicalize() else {
+            continue;
+        };
+        if !real.starts_with(root) {
+            continue;
+        }
         let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_tree(&entry.path(), &target)?;
+        if real.is_dir() {
+            if !entry.file_type()?.is_symlink() {
+                copy_within(root, &entry.path(), &target)?;
+            }
         } else {
-            std::fs::copy(entry.path(), target)?;
+            std::fs::copy(&real, target)?;
         }
     }
     Ok(())

@@ -331,7 +331,7 @@ impl Simulation<'_> {
             std::thread::scope(|s| {
                 for rows in page.chunks(chunk.max(1)) {
                     let report = &report;
-                    s.spawn(move || {
+                    crate::policy::stack::spawn_scoped(s, "jiesu-simulate", move || {
                         for row in rows {
                             let result = self.one(store, row);
                             let mut report = report
@@ -350,7 +350,10 @@ impl Simulation<'_> {
                                     report.changed += 1;
                                     if let Some((_, fields)) = changes.first() {
                                         for field in fields {
-                                            *report.fields.entry((*field).to_owned()).or_default() += 1;
+                                            *report
+                                                .fields
+                                                .entry((*field).to_owned())
+                                                .or_default() += 1;
                                         }
                                     }
                                     if report.sample.len() < self.sample {
@@ -363,7 +366,8 @@ impl Simulation<'_> {
                                 }
                                 Err(message) => {
                                     report.failed += 1;
-                                    let group = report.failures.entry(cause_of(&message)).or_default();
+                                    let group =
+                                        report.failures.entry(cause_of(&message)).or_default();
                                     group.tickets += 1;
                                     if group.example.is_empty() {
                                         group.example = row.id.clone();

@@ -149,7 +149,7 @@ impl Service {
                     .chunks(per_worker)
                     .map(|chunk| {
                         let parent = parent.clone();
-                        s.spawn(move || {
+                        crate::policy::stack::spawn_scoped(s, "jiesu-sweep", move || {
                             let _span = parent.enter();
                             chunk
                                 .iter()
