@@ -9,10 +9,11 @@ use tracing_subscriber::EnvFilter;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
+use crate::audit::{Signer, Verifier, keygen as keygen_pair, public_path};
 use crate::calendar;
 use crate::config::{
-    AgainstArg, CheckArgs, CommonArgs, ConfigError, ReplayArgs, ServeArgs, Settings, SimulateArgs,
-    SweepArgs, VerifyArgs,
+    AgainstArg, CheckArgs, CommonArgs, ConfigError, KeygenArgs, ReplayArgs, ServeArgs, Settings,
+    SimulateArgs, SweepArgs, VerifyArgs,
 };
 use crate::http::{self, AuthConfig};
 use crate::policy::{
@@ -48,6 +49,8 @@ pub enum CliError {
     Tokens(String),
     #[error("{0}")]
     Usage(String),
+    #[error("signing key: {0}")]
+    Key(String),
 }
 
 /// Logs go to stderr; `JIESU_LOG` filters (default `info`), `JIESU_LOG_FORMAT=json` for JSON.
@@ -79,7 +82,7 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     }
     let open_to_loopback = settings.admin_token.is_none() && tokens.is_empty();
     let auth = AuthConfig::new(settings.admin_token.as_deref(), tokens);
-    let store = Store::open(&settings.database)?;
+    let store = writable_store(&settings, Store::connect(&settings.database)?)?;
     let registry = Arc::new(Registry::load(
         paths(&settings),
         settings.jurisdictions.clone(),
@@ -129,14 +132,22 @@ pub fn sweep(args: &SweepArgs) -> Result<ExitCode, CliError> {
         .jurisdictions
         .clone()
         .map(|ids| ids.into_iter().collect());
-    let store = Store::open(&settings.database)?;
+    // A sweep of a database that is not there would sweep an empty one it just made.
+    let store = writable_store(&settings, Store::connect_existing(&settings.database)?)?;
     let registry = Arc::new(Registry::load(paths(&settings), only)?);
     let service = Service::new(registry, store)?;
     let now = args
         .now
         .map_or_else(chrono::Utc::now, |t| t.with_timezone(&chrono::Utc));
-    let fired = service.sweep(now)?;
-    println!("{}", serde_json::json!({ "fired": fired }));
+    let fired = if args.dry_run {
+        service.sweep_preview(now, None)?
+    } else {
+        service.sweep(now)?
+    };
+    println!(
+        "{}",
+        serde_json::json!({ "fired": fired, "dry_run": args.dry_run })
+    );
     Ok(ExitCode::SUCCESS)
 }
 
@@ -351,9 +362,41 @@ pub fn simulate(args: &SimulateArgs) -> Result<ExitCode, CliError> {
     Ok(code)
 }
 
+/// A store that signs what it writes when a key is configured, migrated.
+fn writable_store(settings: &Settings, store: Store) -> Result<Store, CliError> {
+    let store = match &settings.signing_key {
+        Some(path) => {
+            store.signed_by(Signer::read(path).map_err(|e| CliError::Key(e.to_string()))?)
+        }
+        None => store,
+    };
+    store.migrate()?;
+    Ok(store)
+}
+
+/// `jiesu keygen --out FILE`: the ledger's signing key pair.
+pub fn keygen(args: &KeygenArgs) -> Result<ExitCode, CliError> {
+    let id = keygen_pair(&args.out).map_err(|e| CliError::Key(e.to_string()))?;
+    println!(
+        "key {id}: private {} (give it to `serve --signing-key`), public {} (give it to `verify --public-key`)",
+        args.out.display(),
+        public_path(&args.out).display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
 pub fn migrate(args: &CommonArgs) -> Result<ExitCode, CliError> {
     let settings = Settings::resolve(args, None)?;
-    let applied = Store::connect(&settings.database)?.migrate()?;
+    let applied = {
+        let store = Store::connect(&settings.database)?;
+        let store = match &settings.signing_key {
+            Some(path) => {
+                store.signed_by(Signer::read(path).map_err(|e| CliError::Key(e.to_string()))?)
+            }
+            None => store,
+        };
+        store.migrate()?
+    };
     println!(
         "{}: {applied} migration(s) applied, schema up to date",
         settings.database
@@ -655,8 +698,9 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
         .iter()
         .map(|a| parse_anchor(a))
         .collect::<Result<Vec<_>, _>>()?;
-    let store = Store::connect(&settings.database)?;
-    let report = verify_store(&store, &anchors)?;
+    let verifier = Verifier::read(&args.public_key).map_err(|e| CliError::Key(e.to_string()))?;
+    let store = Store::connect_existing(&settings.database)?;
+    let report = verify_store(&store, &anchors, &verifier)?;
     if args.json {
         println!(
             "{}",
@@ -685,7 +729,7 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
             );
         }
         println!(
-            "{} {} ticket(s), {} trail entr(ies), {} ledger entr(ies){}",
+            "{} {} ticket(s), {} trail entr(ies), {} policy version(s), {} ledger entr(ies), {} signature(s) checked{}",
             if report.valid() {
                 "✓ verified"
             } else {
@@ -693,7 +737,9 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
             },
             report.tickets,
             report.entries,
+            report.policy_versions,
             report.ledger_entries,
+            report.signatures_checked,
             report
                 .ledger_head
                 .as_ref()
@@ -712,7 +758,7 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
 /// differs.
 pub fn replay(args: &ReplayArgs) -> Result<ExitCode, CliError> {
     let settings = Settings::resolve(&args.common, None)?;
-    let store = Store::connect(&settings.database)?;
+    let store = Store::connect_existing(&settings.database)?;
     let replayed = replay_ticket(&store, &args.ticket)?;
     let same = replayed.iter().all(|r| r.same);
     if args.json {

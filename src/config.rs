@@ -29,6 +29,10 @@ pub struct CommonArgs {
     /// TOML config file holding the same settings.
     #[arg(long, env = "JIESU_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// Ed25519 private key (PKCS#8 PEM, `jiesu keygen`) that signs every ledger entry this
+    /// process writes; keep it outside the database's reach.
+    #[arg(long, env = "JIESU_SIGNING_KEY", value_name = "FILE")]
+    pub signing_key: Option<PathBuf>,
 }
 
 /// `--jurisdictions a,b`: the policy sets a command works with; default: every set found.
@@ -63,6 +67,9 @@ pub struct SweepArgs {
     /// Sweep as of this instant (RFC 3339); default: now.
     #[arg(long, value_name = "T")]
     pub now: Option<chrono::DateTime<chrono::FixedOffset>>,
+    /// Decide what would fire and print it, writing nothing.
+    #[arg(long)]
+    pub dry_run: bool,
     #[command(flatten)]
     pub only: Jurisdictions,
     #[command(flatten)]
@@ -117,11 +124,22 @@ pub struct VerifyArgs {
     /// A ledger head recorded earlier, `SEQ:HASH` (as `verify` prints it); repeatable.
     #[arg(long, value_name = "SEQ:HASH")]
     pub anchor: Vec<String>,
+    /// Public key (`*.pub` from `jiesu keygen`) whose signatures the ledger must carry;
+    /// repeatable, for keys rotated or held per instance.
+    #[arg(long, value_name = "FILE")]
+    pub public_key: Vec<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct KeygenArgs {
+    /// Where to write the private key; the public key goes beside it as `FILE.pub`.
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -145,6 +163,7 @@ struct ConfigFile {
     plugins: Option<PathBuf>,
     jurisdictions: Option<Vec<String>>,
     sweep_interval: Option<u64>,
+    signing_key: Option<PathBuf>,
     #[serde(default)]
     tokens: Vec<TokenConfig>,
 }
@@ -230,6 +249,8 @@ pub struct Settings {
     pub sweep_interval: u64,
     /// `[[tokens]]` of the config file.
     pub tokens: Vec<TokenConfig>,
+    /// The ledger's signing key.
+    pub signing_key: Option<PathBuf>,
 }
 
 pub const DEFAULT_SWEEP_INTERVAL: u64 = 60;
@@ -292,6 +313,7 @@ impl Settings {
                 .ok()
                 .filter(|t| !t.is_empty()),
             tokens: file.tokens,
+            signing_key: common.signing_key.clone().or(file.signing_key),
         })
     }
 }

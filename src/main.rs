@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use jiesu::cli;
 use jiesu::config::{
-    CheckArgs, CommonArgs, ReplayArgs, ServeArgs, SimulateArgs, SweepArgs, VerifyArgs,
+    CheckArgs, CommonArgs, KeygenArgs, ReplayArgs, ServeArgs, SimulateArgs, SweepArgs, VerifyArgs,
 };
 
 /// jiesu (接诉): a rules server for 12345 government-service hotlines.
@@ -31,6 +31,8 @@ enum Command {
     Verify(VerifyArgs),
     /// Re-run a ticket's recorded decisions with their stored policy versions and compare.
     Replay(ReplayArgs),
+    /// Make the Ed25519 key pair that signs the ledger (private FILE, public FILE.pub).
+    Keygen(KeygenArgs),
     /// Token helpers for the config file's [[tokens]].
     #[command(subcommand)]
     Token(TokenCommand),
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Token(TokenCommand::Hash) => cli::token_hash(),
         Command::Verify(args) => cli::verify(&args),
         Command::Replay(args) => cli::replay(&args),
+        Command::Keygen(args) => cli::keygen(&args),
     };
     match outcome {
         Ok(code) => code,

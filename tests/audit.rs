@@ -170,6 +170,7 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
         "deadlines",
         "notifications",
         "idempotency_keys",
+        "ticket_secrets",
         "tickets",
     ] {
         let column = if table == "tickets" {
@@ -192,7 +193,7 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
     );
 
     // Its ledger entry deleted too: the ledger's chain breaks after it.
-    diesel::sql_query(format!("DELETE FROM ledger WHERE ticket_id = '{}'", ids[1]))
+    diesel::sql_query(format!("DELETE FROM ledger WHERE subject = '{}'", ids[1]))
         .execute(&mut conn)
         .unwrap();
     let (code, out) = run(&["verify", "--database", &url]);
@@ -200,11 +201,17 @@ fn verify_finds_altered_entries_deleted_tickets_and_a_truncated_ledger() {
     assert!(out.contains("is missing"), "{out}");
 
     // The newest ticket and its ledger entry removed: only an anchor recorded earlier shows it.
-    for table in ["trail_entries", "deadlines", "tickets", "ledger"] {
-        let column = if table == "tickets" {
-            "id"
-        } else {
-            "ticket_id"
+    for table in [
+        "trail_entries",
+        "deadlines",
+        "ticket_secrets",
+        "tickets",
+        "ledger",
+    ] {
+        let column = match table {
+            "tickets" => "id",
+            "ledger" => "subject",
+            _ => "ticket_id",
         };
         diesel::sql_query(format!("DELETE FROM {table} WHERE {column} = '{extra}'"))
             .execute(&mut conn)

@@ -4,6 +4,13 @@
 
 mod chain;
 mod ledger;
+mod signing;
 
-pub use chain::{ChainStatus, EntryKind, TrailEntry, genesis_hash, seal_after, verify_chain};
-pub use ledger::{LedgerEntry, LedgerProblem, ledger_genesis, verify_ledger};
+pub use chain::{
+    ChainStatus, ERASED, EntryKind, MissingSecret, TRAIL_FORMAT, TrailEntry, commitment,
+    genesis_hash, requester_of, seal_after, verify_chain,
+};
+pub use ledger::{
+    LEDGER_FORMAT, LedgerEntry, LedgerProblem, LedgerRecord, Subject, ledger_genesis, verify_ledger,
+};
+pub use signing::{KeyError, Signer, Verifier, key_id, keygen, public_path};

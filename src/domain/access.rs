@@ -47,6 +47,8 @@ pub enum Capability {
     ReadPolicies,
     EvaluatePolicy,
     ReadAssessments,
+    /// Erase a requester's personal data on a legal request.
+    Erase,
 }
 
 impl Capability {
@@ -62,6 +64,7 @@ impl Capability {
         Self::ReadPolicies,
         Self::EvaluatePolicy,
         Self::ReadAssessments,
+        Self::Erase,
     ];
 }
 

@@ -12,24 +12,41 @@ use crate::service::ServiceError;
 struct SweepRequest {
     #[serde(default)]
     now: Option<DateTime<FixedOffset>>,
+    /// Decide what would fire, write nothing.
+    #[serde(default)]
+    dry_run: bool,
 }
 
 /// `POST /api/v1/admin/sweep` — runs the deadline sweep as of `now` (default: now).
 pub async fn sweep(
     caller: Caller,
     state: web::Data<AppState>,
-    body: Option<web::Json<Value>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, ApiError> {
     let principal = caller.require(Capability::Sweep)?.clone();
-    let request: SweepRequest = match body.map(web::Json::into_inner) {
-        None | Some(Value::Null) => SweepRequest::default(),
-        Some(value) => serde_path_to_error::deserialize(value).map_err(ApiError::invalid_field)?,
+    // An empty body sweeps as of now; a body that is not a sweep request is refused, never
+    // taken for an empty one (a typo must not fire real reminders).
+    let request: SweepRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        SweepRequest::default()
+    } else {
+        let value: Value = serde_json::from_slice(&body).map_err(ApiError::from_body_error)?;
+        match value {
+            Value::Null => SweepRequest::default(),
+            value => serde_path_to_error::deserialize(value).map_err(ApiError::invalid_field)?,
+        }
     };
     let now = request.now.map_or_else(Utc::now, |t| t.with_timezone(&Utc));
+    let dry_run = request.dry_run;
     let fired = state
-        .run(move |service| service.sweep_for(&principal, now))
+        .run(move |service| {
+            if dry_run {
+                service.sweep_preview(now, principal.jurisdictions.as_ref())
+            } else {
+                service.sweep_for(&principal, now)
+            }
+        })
         .await?;
-    Ok(HttpResponse::Ok().json(json!({"fired": fired})))
+    Ok(HttpResponse::Ok().json(json!({"fired": fired, "dry_run": dry_run})))
 }
 
 #[derive(Debug, Deserialize)]

@@ -62,6 +62,12 @@ impl ApiError {
         }
     }
 
+    /// A raw body that does not parse as JSON.
+    pub fn from_body_error(e: serde_json::Error) -> Self {
+        Self::bad_request("malformed_json", format!("the body is not valid JSON: {e}"))
+            .with_details(json!({"line": e.line(), "column": e.column()}))
+    }
+
     pub fn from_query_error(err: QueryPayloadError) -> Self {
         Self::bad_request("invalid_query", err.to_string())
     }
@@ -178,6 +184,7 @@ impl From<ServiceError> for ApiError {
                     .with_details(json!({"hook": hook}))
             }
             ServiceError::Contended(_) => Self::new(StatusCode::CONFLICT, "contended", message),
+            ServiceError::Conflict(_) => Self::new(StatusCode::CONFLICT, "conflict", message),
             ServiceError::Decision(decision) => {
                 let details = match &decision {
                     DecisionError::Script { location, .. } => json!({"location": location}),

@@ -116,6 +116,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
                 web::post().to(tickets::replay),
             )
             .route("/tickets/{id}/actions", web::post().to(tickets::act))
+            .route("/tickets/{id}/erasure", web::post().to(tickets::erase))
             .route("/admin/sweep", web::post().to(admin::sweep))
             .route("/notifications", web::get().to(admin::notifications))
             .route("/assessments", web::get().to(admin::assessments))

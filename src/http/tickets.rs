@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::disclose::respond;
 use super::{ApiError, AppState, Caller};
 use crate::domain::{ActionRequest, Capability, NewTicket};
-use crate::service::TicketQuery;
+use crate::service::{ErasureRequest, TicketQuery};
 
 /// Keys longer than this are not keys a client generated for one request.
 const MAX_IDEMPOTENCY_KEY: usize = 200;
@@ -148,4 +148,22 @@ pub async fn replay(
         .run(move |service| service.replay(&who, &id, seq))
         .await?;
     respond(&principal, HttpResponse::Ok(), replayed)
+}
+
+/// `POST /api/v1/tickets/{id}/erasure` — erases the requester's personal data (admin with
+/// `pii`), keeping the chain verifiable; recorded as an `erased` event.
+pub async fn erase(
+    caller: Caller,
+    state: web::Data<AppState>,
+    id: web::Path<String>,
+    body: web::Json<Value>,
+) -> Result<HttpResponse, ApiError> {
+    let principal = caller.require(Capability::Erase)?.clone();
+    let request: ErasureRequest =
+        serde_path_to_error::deserialize(object_body(body)?).map_err(ApiError::invalid_field)?;
+    let who = principal.clone();
+    let view = state
+        .run(move |service| service.erase_requester(&who, &id, request, Utc::now()))
+        .await?;
+    respond(&principal, HttpResponse::Ok(), view)
 }

@@ -547,6 +547,7 @@ impl Service {
             duration_us: None,
             prev_hash: String::new(),
             hash: String::new(),
+            format: crate::audit::TRAIL_FORMAT,
         };
         // The event stands first; decision i stands at offset i + 1.
         let notifications = fired_by_all(&set, ticket_id, &change.decisions, 1, now_us);

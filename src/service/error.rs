@@ -73,6 +73,9 @@ pub enum ServiceError {
         hook: &'static str,
         action: &'static str,
     },
+    /// The request contradicts the ticket's state (e.g. erasing what is erased).
+    #[error("{0}")]
+    Conflict(String),
     #[error("ticket `{0}` kept changing while this action was decided; try again")]
     Contended(String),
     #[error(transparent)]

@@ -18,7 +18,7 @@ use crate::domain::{
 use crate::policy::{
     AcceptOutcome, CompiledSet, Decision, DecisionError, Hook, TimeLimits, policy_ticket,
 };
-use crate::store::Filed;
+use crate::store::{Filed, Idempotency};
 use sha2::{Digest, Sha256};
 
 /// How old a `received_at` an intake token may send: a centre files within the day, an
@@ -245,6 +245,7 @@ pub(super) fn decision_entry(ticket_id: &str, at: i64, d: &Decision) -> TrailEnt
         duration_us: Some(i64::try_from(d.duration.as_micros()).unwrap_or(i64::MAX)),
         prev_hash: String::new(),
         hash: String::new(),
+        format: crate::audit::TRAIL_FORMAT,
     }
 }
 
@@ -308,6 +309,7 @@ impl Service {
             duration_us: None,
             prev_hash: String::new(),
             hash: String::new(),
+            format: crate::audit::TRAIL_FORMAT,
         };
         let trail: Vec<TrailEntry> = std::iter::once(filed)
             .chain(decisions.iter().map(|d| decision_entry(&id, at, d)))
@@ -347,7 +349,14 @@ impl Service {
         };
         // The filed event stands first; decision i stands at offset i + 1.
         let notifications = fired_by_all(&set, &id, &decisions, 1, at);
-        let key = idempotency_key.map(|k| (k, body_hash.as_str()));
+        // A key is the caller's own: another centre retrying the same key files its own
+        // ticket instead of learning this one's id.
+        let scope = format!("{}\u{1f}{}", ticket.jurisdiction, principal.name);
+        let key = idempotency_key.map(|key| Idempotency {
+            scope: &scope,
+            key,
+            body_hash: &body_hash,
+        });
         let trail = match self
             .store
             .insert_ticket(&ticket, trail, &clocks, &notifications, key)?

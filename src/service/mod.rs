@@ -4,6 +4,7 @@
 mod actions;
 mod assess;
 mod clocks;
+mod erasure;
 mod error;
 mod evaluate;
 mod filing;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 use chrono::Utc;
 
 pub use actions::ActionOutcome;
+pub use erasure::{ERASURE_BASIS, ErasureRequest};
 pub use error::ServiceError;
 pub use evaluate::EvaluateRequest;
 pub use filing::Filing;
@@ -29,7 +31,7 @@ pub use queries::{TicketPageData, TicketQuery};
 pub use replay::{Replayed, VersionCache, replay_entry, replay_ticket};
 pub use simulate::{Against, ChangedTicket, FailureGroup, Simulation, SimulationReport};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};
-pub use verify::{BrokenTicket, VerifyReport, verify_store};
+pub use verify::{BrokenTicket, VerifyReport, ticket_integrity, verify_store};
 pub use views::{
     ClockEntry, DecisionSummary, EntryView, PolicyRef, TicketPage, TicketView, TrailView, mask_pii,
 };

@@ -6,7 +6,7 @@ use serde::Deserialize;
 use super::period::Period;
 use super::views::{EntryView, TicketPage, TicketView, TrailView};
 use super::{Service, ServiceError, require_jurisdiction};
-use crate::audit::verify_chain;
+use crate::audit::TrailEntry;
 use crate::domain::Ticket;
 use crate::domain::{Principal, Role, Status};
 use crate::store::TicketFilter;
@@ -180,21 +180,32 @@ impl Service {
     #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
     pub fn trail(&self, principal: &Principal, id: &str) -> Result<TrailView, ServiceError> {
         let row = self.scoped_row(principal, id)?;
-        self.trail_of(row)
+        self.trail_of(row, principal.pii)
     }
 
     /// A row's trail, with its hash chain recomputed; the caller has checked the scope.
-    fn trail_of(&self, row: Ticket) -> Result<TrailView, ServiceError> {
+    /// Hashes of the first format were computed over the requester in the clear: with the
+    /// rest of their preimage beside them a masked name or phone could be guessed and
+    /// checked, so a caller without `pii` does not get them.
+    fn trail_of(&self, row: Ticket, pii: bool) -> Result<TrailView, ServiceError> {
         let offset = row.offset();
         let entries = self.store.trail(&row.id)?;
-        let chain = verify_chain(&row.id, &entries);
+        let chain = super::verify::ticket_integrity(&self.store, &row.id, &entries)?;
         let clocks = self.store.deadlines(&row.id)?;
         let namer = self.unit_namer(&row.jurisdiction);
         let ticket = TicketView::from_ticket(row, Some(&entries), &clocks, &namer);
+        let hide = !pii && entries.iter().any(TrailEntry::hashes_personal_data);
         let entries = entries
             .into_iter()
-            .map(|e| EntryView::from_entry(e, offset))
-            .collect::<Result<_, _>>()?;
+            .map(|e| {
+                let mut view = EntryView::from_entry(e, offset)?;
+                if hide {
+                    view.hash = HIDDEN_HASH.to_owned();
+                    view.prev_hash = HIDDEN_HASH.to_owned();
+                }
+                Ok(view)
+            })
+            .collect::<Result<_, ServiceError>>()?;
         Ok(TrailView {
             ticket,
             entries,
@@ -223,6 +234,10 @@ impl Service {
     }
 }
 
+/// What a caller without `pii` sees instead of a hash computed over personal data.
+pub const HIDDEN_HASH: &str =
+    "hidden: computed over personal data in the clear (an entry of the first format)";
+
 /// Trails one export holds at most; a longer period is refused, not truncated.
 const MAX_EXPORT: usize = 50_000;
 
@@ -247,7 +262,7 @@ impl Service {
         };
         self.tickets_received(scope, period, MAX_EXPORT)?
             .into_iter()
-            .map(|row| self.trail_of(row))
+            .map(|row| self.trail_of(row, principal.pii))
             .collect()
     }
 }
@@ -269,7 +284,7 @@ impl Service {
         let row = self.scoped_row(principal, id)?;
         let rules = self.rule_texts(&row.policy_id);
         Ok(TicketPageData {
-            trail: self.trail_of(row)?,
+            trail: self.trail_of(row, principal.pii)?,
             rules,
         })
     }

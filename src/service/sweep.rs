@@ -88,6 +88,40 @@ impl Service {
         self.sweep_within(now, principal.jurisdictions.as_ref())
     }
 
+    /// The jurisdictions served now, within `scope`.
+    fn sweepable(&self, scope: Option<&std::collections::BTreeSet<String>>) -> Vec<String> {
+        self.registry
+            .active()
+            .iter()
+            .map(|s| s.id().to_owned())
+            .filter(|id| scope.is_none_or(|js| js.contains(id)))
+            .collect()
+    }
+
+    /// What a sweep as of `now` would fire within `scope`, deciding every due clock and
+    /// writing nothing (`sweep --dry-run`).
+    #[tracing::instrument(name = "sweep_preview", skip(self, scope))]
+    pub fn sweep_preview(
+        &self,
+        now: DateTime<Utc>,
+        scope: Option<&std::collections::BTreeSet<String>>,
+    ) -> Result<Vec<FiredClock>, ServiceError> {
+        let served = self.sweepable(scope);
+        let due = self
+            .store
+            .due_deadlines(to_micros(now), &served, MAX_PER_SWEEP as i64)?;
+        let mut fired = Vec::new();
+        for (ticket, clock) in due {
+            let planned = self.plan_clock(&ticket, clock, now)?;
+            if let Some((done, _)) = planned.and_then(|p| p.fired)
+                && (!done.actions.is_empty() || done.assumed.is_some())
+            {
+                fired.push(done);
+            }
+        }
+        Ok(fired)
+    }
+
     #[tracing::instrument(name = "sweep", skip(self, scope))]
     fn sweep_within(
         &self,
@@ -95,13 +129,7 @@ impl Service {
         scope: Option<&std::collections::BTreeSet<String>>,
     ) -> Result<Vec<FiredClock>, ServiceError> {
         let now_us = to_micros(now);
-        let served: Vec<String> = self
-            .registry
-            .active()
-            .iter()
-            .map(|s| s.id().to_owned())
-            .filter(|id| scope.is_none_or(|js| js.contains(id)))
-            .collect();
+        let served = self.sweepable(scope);
         let mut fired = Vec::new();
         let mut looked = 0usize;
         while looked < MAX_PER_SWEEP {
@@ -349,6 +377,7 @@ impl Service {
                 duration_us: None,
                 prev_hash: String::new(),
                 hash: String::new(),
+                format: crate::audit::TRAIL_FORMAT,
             });
         }
         let notifications = fired_by(

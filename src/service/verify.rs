@@ -1,15 +1,22 @@
-//! `jiesu verify`: every ticket's hash chain recomputed, the ledger's chain recomputed, and
-//! the two cross-checked, so a changed entry, a removed entry and a removed ticket all show.
+//! `jiesu verify`: every ticket's hash chain recomputed, the ledger's chain and signatures
+//! checked, and the two cross-checked: every trail entry the ledger vouches for is still the
+//! one it recorded, no entry stands outside the ledger, and every row a trail explains
+//! (ticket, clocks, notifications, keys) is what the last write left. A changed, removed,
+//! reordered or appended entry, a removed ticket and a row edited around the server all show,
+//! each by name.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 use super::ServiceError;
-use crate::audit::{LedgerProblem, verify_chain, verify_ledger};
-use crate::store::Store;
+use crate::audit::{
+    ChainStatus, LedgerEntry, LedgerProblem, Subject, TrailEntry, Verifier, ledger_genesis,
+    verify_chain,
+};
+use crate::store::{CurrentState, Store};
 
-/// One ticket whose trail does not verify.
+/// One ticket (or stored policy version) that does not verify, and why.
 #[derive(Debug, Clone, Serialize)]
 pub struct BrokenTicket {
     pub ticket: String,
@@ -21,9 +28,12 @@ pub struct BrokenTicket {
 pub struct VerifyReport {
     pub tickets: usize,
     pub entries: usize,
+    pub policy_versions: usize,
     pub broken: Vec<BrokenTicket>,
     pub ledger_entries: usize,
     pub ledger_head: Option<(i64, String)>,
+    /// Entries whose signature was checked against the given public keys.
+    pub signatures_checked: usize,
     pub ledger_problems: Vec<LedgerProblem>,
 }
 
@@ -33,73 +43,343 @@ impl VerifyReport {
     }
 }
 
-/// Verifies the whole database. `anchors` are ledger heads recorded earlier (seq, hash):
-/// each must still be in the ledger, which is how truncating its tail shows.
-pub fn verify_store(
-    store: &Store,
-    anchors: &[(i64, String)],
-) -> Result<VerifyReport, ServiceError> {
-    let mut report = VerifyReport::default();
-    let tickets = store.first_hashes()?;
-    report.tickets = tickets.len();
-    for (id, _) in &tickets {
-        let entries = store.trail(id)?;
-        report.entries += entries.len();
-        let status = verify_chain(id, &entries);
-        if !status.valid {
-            report.broken.push(BrokenTicket {
-                ticket: id.clone(),
-                entry: status.broken_at,
-                reason: status.reason.unwrap_or_default(),
-            });
-        } else if entries.is_empty() {
-            report.broken.push(BrokenTicket {
-                ticket: id.clone(),
-                entry: None,
-                reason: "the ticket has no trail at all".into(),
-            });
+/// What the ledger says of one subject: every trail entry it vouched for, and the state
+/// its last write left.
+#[derive(Debug, Clone, Default)]
+pub struct Vouched {
+    /// `(ledger seq, trail seq, trail hash)`, in ledger order.
+    pub entries: Vec<(i64, i64, String)>,
+    /// The last format-2 entry's `(ledger seq, state)`.
+    pub state: Option<(i64, String)>,
+}
+
+impl Vouched {
+    fn record(&mut self, entry: &LedgerEntry) {
+        self.entries
+            .push((entry.seq, entry.trail_seq, entry.trail_hash.clone()));
+        if let Some(state) = &entry.state {
+            self.state = Some((entry.seq, state.clone()));
         }
     }
+}
 
-    let ledger = store.ledger()?;
-    report.ledger_entries = ledger.len();
-    report.ledger_head = ledger.last().map(|e| (e.seq, e.hash.clone()));
-    report.ledger_problems = verify_ledger(&ledger);
-    let first_of: BTreeMap<&str, Option<&str>> = tickets
-        .iter()
-        .map(|(id, first)| (id.as_str(), first.as_deref()))
-        .collect();
-    let mut ledgered = BTreeSet::new();
-    for entry in &ledger {
-        ledgered.insert(entry.ticket_id.as_str());
-        let problem = |reason: String| LedgerProblem {
-            seq: Some(entry.seq),
-            ticket: Some(entry.ticket_id.clone()),
-            reason,
+/// What is wrong with one ticket: its chain, then the ledger's view of it, then its rows.
+pub fn ticket_problems(
+    id: &str,
+    trail: &[TrailEntry],
+    secret: Option<&[u8]>,
+    vouched: Option<&Vouched>,
+    rows: &CurrentState,
+) -> Vec<BrokenTicket> {
+    let broken = |entry: Option<i64>, reason: String| BrokenTicket {
+        ticket: id.to_owned(),
+        entry,
+        reason,
+    };
+    let mut problems = Vec::new();
+    let chain = verify_chain(id, trail, secret);
+    if !chain.valid {
+        problems.push(broken(chain.broken_at, chain.reason.unwrap_or_default()));
+    }
+    let Some(vouched) = vouched.filter(|v| !v.entries.is_empty()) else {
+        problems.push(broken(
+            None,
+            "the ticket is in no ledger entry: inserted around the server, or its ledger entries were removed".into(),
+        ));
+        return problems;
+    };
+    for (seq, trail_seq, trail_hash) in &vouched.entries {
+        let Ok(index) = usize::try_from(trail_seq - 1) else {
+            continue;
         };
-        match first_of.get(entry.ticket_id.as_str()) {
-            None => report.ledger_problems.push(problem(
-                "the ledger records this ticket, but it is gone from the database: deleted".into(),
+        match trail.get(index) {
+            None => problems.push(broken(
+                Some(*trail_seq),
+                format!(
+                    "ledger entry {seq} vouches for trail entry {trail_seq}, which is gone: the trail was truncated to {} entr(ies)",
+                    trail.len()
+                ),
             )),
-            Some(first) if *first != Some(entry.first_hash.as_str()) => {
-                report.ledger_problems.push(problem(
-                    "the ticket's first trail entry is not the one the ledger recorded".into(),
-                ));
-            }
+            Some(entry) if entry.hash != *trail_hash => problems.push(broken(
+                Some(*trail_seq),
+                format!("trail entry {trail_seq} is not the one ledger entry {seq} recorded: rewritten and re-sealed"),
+            )),
             Some(_) => {}
         }
     }
-    for (id, _) in &tickets {
-        if !ledgered.contains(id.as_str()) {
-            report.ledger_problems.push(LedgerProblem {
-                seq: None,
-                ticket: Some(id.clone()),
-                reason: "the ticket is not in the ledger: inserted around the server, or its ledger entry was removed".into(),
-            });
+    let last = vouched
+        .entries
+        .iter()
+        .map(|(_, s, _)| *s)
+        .max()
+        .unwrap_or(0);
+    if (trail.len() as i64) > last {
+        problems.push(broken(
+            Some(last + 1),
+            format!(
+                "trail entries {} to {} are in no ledger entry: appended around the server",
+                last + 1,
+                trail.len()
+            ),
+        ));
+    }
+    if let Some((seq, state)) = &vouched.state {
+        problems.extend(
+            row_problems(*seq, state, &rows.rows)
+                .into_iter()
+                .map(|reason| broken(None, reason)),
+        );
+    }
+    problems
+}
+
+/// Rows that differ from the digests ledger entry `seq` recorded, by name.
+fn row_problems(seq: i64, recorded: &str, rows: &BTreeMap<String, String>) -> Vec<String> {
+    let Ok(expected) = serde_json::from_str::<BTreeMap<String, String>>(recorded) else {
+        return vec![format!("ledger entry {seq} holds no readable row digests")];
+    };
+    let mut problems = Vec::new();
+    for (row, digest) in &expected {
+        match rows.get(row) {
+            None => problems.push(format!(
+                "row `{row}` is gone: deleted around the server after ledger entry {seq}"
+            )),
+            Some(now) if now != digest => problems.push(format!(
+                "row `{row}` is not what the last write (ledger entry {seq}) left: edited around the server"
+            )),
+            Some(_) => {}
         }
     }
+    for row in rows.keys().filter(|r| !expected.contains_key(*r)) {
+        problems.push(format!(
+            "row `{row}` is in no write the ledger recorded: inserted around the server"
+        ));
+    }
+    problems
+}
+
+/// The integrity of one ticket, as its trail view shows it: its chain and the ledger's
+/// view of it and its rows.
+pub fn ticket_integrity(
+    store: &Store,
+    id: &str,
+    trail: &[TrailEntry],
+) -> Result<ChainStatus, ServiceError> {
+    let secret = store.ticket_secret(id)?;
+    let mut vouched = Vouched::default();
+    for entry in store.ledger_of(id)? {
+        vouched.record(&entry);
+    }
+    let rows = store.ticket_state(id)?;
+    let problems = ticket_problems(id, trail, secret.as_deref(), Some(&vouched), &rows);
+    Ok(match problems.into_iter().next() {
+        None => ChainStatus {
+            valid: !trail.is_empty(),
+            entries: trail.len(),
+            broken_at: None,
+            reason: trail
+                .is_empty()
+                .then(|| "the ticket has no trail".to_owned()),
+        },
+        Some(first) => ChainStatus {
+            valid: false,
+            entries: trail.len(),
+            broken_at: first.entry,
+            reason: Some(first.reason),
+        },
+    })
+}
+
+/// How many ledger entries are read at a time.
+const LEDGER_PAGE: i64 = 10_000;
+
+/// Checks the ledger's chain page by page and, with `verifier`, each entry's signature;
+/// returns what it vouches for, by subject.
+fn walk_ledger(
+    store: &Store,
+    verifier: &Verifier,
+    report: &mut VerifyReport,
+) -> Result<BTreeMap<(Subject, String), Vouched>, ServiceError> {
+    let mut vouched: BTreeMap<(Subject, String), Vouched> = BTreeMap::new();
+    let mut expected_prev = ledger_genesis();
+    let mut after = 0;
+    let mut chain_broken = false;
+    let mut signing_began: Option<i64> = None;
+    let mut last: Option<LedgerEntry> = None;
+    loop {
+        let page = store.ledger_page(after, LEDGER_PAGE)?;
+        let Some(tail) = page.last() else { break };
+        after = tail.seq;
+        for entry in page {
+            report.ledger_entries += 1;
+            let problem = |reason: String| LedgerProblem {
+                seq: Some(entry.seq),
+                ticket: Some(entry.subject.clone()),
+                reason,
+            };
+            if !chain_broken {
+                let expected_seq = report.ledger_entries as i64;
+                let reason = if entry.seq != expected_seq {
+                    Some(format!(
+                        "ledger entry {expected_seq} is missing (the next stored is {})",
+                        entry.seq
+                    ))
+                } else if entry.prev_hash != expected_prev {
+                    Some("its prev_hash is not the hash of the entry before: an entry was removed or changed".to_owned())
+                } else if entry.compute_hash() != entry.hash {
+                    Some("its hash does not match its content: the entry was edited".to_owned())
+                } else {
+                    None
+                };
+                if let Some(reason) = reason {
+                    // After the first break every later link fails too; one report says where.
+                    report.ledger_problems.push(problem(reason));
+                    chain_broken = true;
+                }
+            }
+            expected_prev.clone_from(&entry.hash);
+            if !verifier.is_empty() {
+                match (&entry.key_id, &entry.signature) {
+                    (Some(key), Some(signature)) => {
+                        signing_began.get_or_insert(entry.seq);
+                        report.signatures_checked += 1;
+                        if let Err(reason) = verifier.check(key, &entry.hash, signature) {
+                            report.ledger_problems.push(problem(reason));
+                        }
+                    }
+                    _ if signing_began.is_some() => report.ledger_problems.push(problem(
+                        "it is unsigned, though entries before it are signed: written without the key".into(),
+                    )),
+                    _ => {}
+                }
+            }
+            vouched
+                .entry((entry.kind, entry.subject.clone()))
+                .or_default()
+                .record(&entry);
+            last = Some(entry);
+        }
+    }
+    report.ledger_head = last.as_ref().map(|e| (e.seq, e.hash.clone()));
+    if !verifier.is_empty()
+        && let Some(head) = &last
+        && head.signature.is_none()
+    {
+        report.ledger_problems.push(LedgerProblem {
+            seq: Some(head.seq),
+            ticket: Some(head.subject.clone()),
+            reason: "the ledger's head is not signed by any given key: the ledger was re-sealed or extended without the key".into(),
+        });
+    }
+    Ok(vouched)
+}
+
+/// Verifies the whole database. `anchors` are ledger heads recorded earlier (seq, hash):
+/// each must still be in the ledger, which is how truncating its tail shows. With public
+/// keys in `verifier`, every signed entry's signature is checked and the head must be signed.
+pub fn verify_store(
+    store: &Store,
+    anchors: &[(i64, String)],
+    verifier: &Verifier,
+) -> Result<VerifyReport, ServiceError> {
+    let mut report = VerifyReport::default();
+    let mut vouched = walk_ledger(store, verifier, &mut report)?;
+
+    let ids = store.ticket_ids()?;
+    report.tickets = ids.len();
+    let workers = std::thread::available_parallelism().map_or(1, usize::from);
+    let chunk = ids.len().div_ceil(workers).max(1);
+    let results: Vec<Result<(usize, Vec<BrokenTicket>), ServiceError>> = std::thread::scope(|s| {
+        let vouched = &vouched;
+        let handles: Vec<_> = ids
+            .chunks(chunk)
+            .map(|share| {
+                s.spawn(move || {
+                    let mut entries = 0;
+                    let mut broken = Vec::new();
+                    for id in share {
+                        let trail = store.trail(id)?;
+                        entries += trail.len();
+                        let secret = store.ticket_secret(id)?;
+                        let rows = store.ticket_state(id)?;
+                        let mine = vouched.get(&(Subject::Ticket, id.clone()));
+                        broken.extend(ticket_problems(id, &trail, secret.as_deref(), mine, &rows));
+                    }
+                    Ok((entries, broken))
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ServiceError::Internal("a verify worker failed".into()))
+                })
+            })
+            .collect()
+    });
+    for result in results {
+        let (entries, broken) = result?;
+        report.entries += entries;
+        report.broken.extend(broken);
+    }
+    for id in &ids {
+        vouched.remove(&(Subject::Ticket, id.clone()));
+    }
+
+    let policies = store.policy_states()?;
+    report.policy_versions = policies.len();
+    for (subject, current) in &policies {
+        let broken = |reason: String| BrokenTicket {
+            ticket: format!("policy {subject}"),
+            entry: None,
+            reason,
+        };
+        match vouched.remove(&(Subject::Policy, subject.clone())) {
+            None => report.broken.push(broken(
+                "the stored policy version is in no ledger entry: inserted around the server"
+                    .into(),
+            )),
+            Some(v) => {
+                if v.entries.last().map(|(_, _, h)| h) != current.sources_hash.as_ref() {
+                    report.broken.push(broken(
+                        "its stored sources are not the ones the ledger recorded: edited around the server".into(),
+                    ));
+                }
+                if let Some((seq, state)) = &v.state {
+                    report.broken.extend(
+                        row_problems(*seq, state, &current.rows)
+                            .into_iter()
+                            .map(broken),
+                    );
+                }
+            }
+        }
+    }
+    for ((kind, subject), v) in vouched {
+        report.ledger_problems.push(LedgerProblem {
+            seq: v.entries.first().map(|(seq, _, _)| *seq),
+            ticket: Some(subject),
+            reason: match kind {
+                Subject::Ticket => "the ledger records this ticket, but it is gone from the database: deleted".into(),
+                Subject::Policy => "the ledger records this policy version, but it is gone from the database: deleted".into(),
+            },
+        });
+    }
+    for (table, ticket) in store.orphaned_ticket_ids()? {
+        report.broken.push(BrokenTicket {
+            ticket,
+            entry: None,
+            reason: format!(
+                "rows of `{table}` name this ticket, which is gone from `tickets`: deleted"
+            ),
+        });
+    }
     for (seq, hash) in anchors {
-        let kept = ledger.iter().any(|e| e.seq == *seq && e.hash == *hash);
+        let kept = store
+            .ledger_page(seq - 1, 1)?
+            .first()
+            .is_some_and(|e| e.seq == *seq && e.hash == *hash);
         if !kept {
             report.ledger_problems.push(LedgerProblem {
                 seq: Some(*seq),

@@ -8,6 +8,8 @@ use diesel::r2d2::{ConnectionManager, CustomizeConnection, Pool, PooledConnectio
 use diesel::sqlite::SqliteConnection;
 use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
+use crate::audit::Signer;
+
 const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// How long a writer waits for SQLite's lock before giving up.
@@ -86,13 +88,16 @@ pub(super) type Conn = PooledConnection<ConnectionManager<SqliteConnection>>;
 #[derive(Clone)]
 pub struct Store {
     pool: Pool<ConnectionManager<SqliteConnection>>,
+    /// Signs every ledger entry this store appends (`jiesu keygen`; `--signing-key`).
+    signer: Option<Arc<Signer>>,
     /// SQLite has one writer at a time. Writers queue here, in order, instead of in SQLite's
     /// busy handler, which sleeps and retries and so gives a long tail under load.
     writer: Arc<Mutex<()>>,
 }
 
-/// The version of the migration that creates the ledger (`2026-11-22-030000_ledger`).
-const LEDGER_MIGRATION: &str = "20261122030000";
+/// The version of the migration after which the ledger records every write
+/// (`2026-12-02-000000_trust`).
+const TRUST_MIGRATION: &str = "20261202000000";
 
 impl Store {
     /// Opens (creating if needed) and migrates the database: what `serve` does at start.
@@ -102,14 +107,31 @@ impl Store {
         Ok(store)
     }
 
-    /// Opens a database that must already exist (a simulation or an audit of a file that is
-    /// not there would report on an empty one it just created).
+    /// Opens and migrates a database that must already exist (a simulation or a sweep of a
+    /// file that is not there would work on an empty one it just created).
     pub fn open_existing(url: &str) -> Result<Self, StoreError> {
+        let store = Self::connect_existing(url)?;
+        store.migrate()?;
+        Ok(store)
+    }
+
+    /// Opens a database that must already exist, as it is: what an audit reads.
+    pub fn connect_existing(url: &str) -> Result<Self, StoreError> {
         let DatabaseUrl::Sqlite(path) = DatabaseUrl::parse(url)?;
         if !path.is_file() {
             return Err(StoreError::Missing { path });
         }
-        Self::open(url)
+        Self::connect(url)
+    }
+
+    /// Signs the ledger entries this store appends from now on.
+    pub fn signed_by(mut self, signer: Signer) -> Self {
+        self.signer = Some(Arc::new(signer));
+        self
+    }
+
+    pub(super) fn signer(&self) -> Option<Arc<Signer>> {
+        self.signer.clone()
     }
 
     /// Opens (creating if needed) the database without migrating it.
@@ -139,6 +161,7 @@ impl Store {
             .map_err(|e| StoreError::PoolBuild(e.to_string()))?;
         Ok(Self {
             pool,
+            signer: None,
             writer: Arc::default(),
         })
     }
@@ -153,10 +176,10 @@ impl Store {
             .map(ToString::to_string)
             .collect();
         drop(conn);
-        // Only when the ledger is created: a ledger emptied later must show as tampering,
-        // not be rebuilt around whatever is left.
-        if applied.iter().any(|v| v.starts_with(LEDGER_MIGRATION)) {
-            self.backfill_ledger()?;
+        // Only when the migration runs: a ledger emptied later must show as tampering, not
+        // be rebuilt around whatever is left.
+        if applied.iter().any(|v| v.starts_with(TRUST_MIGRATION)) {
+            self.seal_existing()?;
         }
         Ok(applied.len())
     }

@@ -6,8 +6,10 @@ use diesel::sqlite::SqliteConnection;
 
 use super::connection::{Store, StoreError};
 use super::rows::{DeadlineRow, NewNotification, NotificationRow, TicketUpdate, TrailRow};
-use super::schema::{action_keys, deadlines, notifications, tickets, trail_entries};
-use crate::audit::{TrailEntry, seal_after};
+use super::schema::{
+    action_keys, deadlines, notifications, ticket_secrets, tickets, trail_entries,
+};
+use crate::audit::{Signer, TrailEntry, seal_after};
 use crate::domain::{Clock, Ticket};
 
 /// What must still hold for a write to apply.
@@ -121,13 +123,23 @@ fn append_trail(
     ticket_id: &str,
     entries: Vec<TrailEntry>,
 ) -> QueryResult<Vec<TrailEntry>> {
+    if entries.is_empty() {
+        return Ok(entries);
+    }
+    let secret: Option<Option<String>> = ticket_secrets::table
+        .find(ticket_id)
+        .select(ticket_secrets::salt)
+        .first(conn)
+        .optional()?;
+    let secret = secret.flatten().and_then(|s| hex::decode(s).ok());
     let last: Option<(i64, String)> = trail_entries::table
         .filter(trail_entries::ticket_id.eq(ticket_id))
         .order(trail_entries::seq.desc())
         .select((trail_entries::seq, trail_entries::hash))
         .first(conn)
         .optional()?;
-    let sealed = seal_after(ticket_id, last, entries);
+    let sealed = seal_after(ticket_id, last, entries, secret.as_deref())
+        .map_err(|_| diesel::result::Error::RollbackTransaction)?;
     let rows: Vec<TrailRow> = sealed.iter().map(TrailRow::from).collect();
     diesel::insert_into(trail_entries::table)
         .values(&rows)
@@ -140,6 +152,7 @@ fn apply_one(
     conn: &mut SqliteConnection,
     write: TicketWrite,
     now: i64,
+    signer: Option<&Signer>,
 ) -> QueryResult<Option<Vec<TrailEntry>>> {
     if !check_guard(conn, &write, now)? {
         return Ok(None);
@@ -183,6 +196,7 @@ fn apply_one(
             ))
             .execute(conn)?;
     }
+    super::ledger::seal_ticket(conn, &write.ticket_id, now, signer)?;
     Ok(Some(sealed))
 }
 
@@ -194,7 +208,8 @@ impl Store {
         write: TicketWrite,
         now: i64,
     ) -> Result<Option<Vec<TrailEntry>>, StoreError> {
-        self.write(|conn| apply_one(conn, write, now))
+        let signer = self.signer();
+        self.write(|conn| apply_one(conn, write, now, signer.as_deref()))
     }
 
     /// Applies many writes in one transaction, each in a savepoint of its own: one that
@@ -206,12 +221,15 @@ impl Store {
         writes: Vec<TicketWrite>,
         now: i64,
     ) -> Result<Vec<Applied>, StoreError> {
+        let signer = self.signer();
         self.write(|conn| {
             Ok(writes
                 .into_iter()
                 .map(|write| {
-                    conn.transaction(|savepoint| apply_one(savepoint, write, now))
-                        .map_err(StoreError::from)
+                    conn.transaction(|savepoint| {
+                        apply_one(savepoint, write, now, signer.as_deref())
+                    })
+                    .map_err(StoreError::from)
                 })
                 .collect())
         })

@@ -2,6 +2,7 @@
 
 mod codec;
 mod connection;
+mod erasure;
 mod ledger;
 mod lifecycle;
 mod rows;
@@ -9,6 +10,8 @@ mod schema;
 mod tickets;
 
 pub use connection::{DatabaseUrl, Store, StoreError};
+pub use erasure::Unerasable;
+pub use ledger::CurrentState;
 pub use lifecycle::{Guard, SeenAction, TicketWrite};
 pub use rows::{NewNotification, NotificationRow, PolicyVersionRow};
-pub use tickets::{Filed, TicketFilter};
+pub use tickets::{Filed, Idempotency, TicketFilter};

@@ -1,10 +1,10 @@
 use diesel::prelude::*;
 
 use super::schema::{deadlines, notifications, policy_versions, tickets, trail_entries};
-use crate::audit::{EntryKind, LedgerEntry, TrailEntry};
+use crate::audit::{EntryKind, LedgerEntry, Subject, TrailEntry};
 
 /// A ticket as stored. JSON columns hold text; the service layer gives them types.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = tickets)]
 pub(super) struct TicketRow {
     pub id: String,
@@ -55,7 +55,9 @@ pub(super) struct TicketUpdate {
 
 /// One clock of one unit on one ticket, as stored; [`super::codec`] turns it into a
 /// `domain::Clock` and back.
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset)]
+#[derive(
+    Debug, Clone, PartialEq, Queryable, Selectable, Insertable, AsChangeset, serde::Serialize,
+)]
 #[diesel(table_name = deadlines)]
 #[diesel(treat_none_as_null = true)]
 pub(super) struct DeadlineRow {
@@ -75,7 +77,7 @@ pub(super) struct DeadlineRow {
 }
 
 /// A fired action, for deployments to deliver (SMS, e-mail, WeChat…).
-#[derive(Debug, Clone, PartialEq, Queryable, Selectable)]
+#[derive(Debug, Clone, PartialEq, Queryable, Selectable, serde::Serialize)]
 #[diesel(table_name = notifications)]
 pub struct NotificationRow {
     pub id: i64,
@@ -129,6 +131,7 @@ pub(super) struct TrailRow {
     duration_us: Option<i64>,
     prev_hash: String,
     hash: String,
+    format: i32,
 }
 
 impl From<&TrailEntry> for TrailRow {
@@ -150,6 +153,7 @@ impl From<&TrailEntry> for TrailRow {
             duration_us: e.duration_us,
             prev_hash: e.prev_hash.clone(),
             hash: e.hash.clone(),
+            format: e.format,
         }
     }
 }
@@ -180,11 +184,12 @@ impl TrailRow {
             duration_us: self.duration_us,
             prev_hash: self.prev_hash,
             hash: self.hash,
+            format: self.format,
         }
     }
 }
 
-#[derive(Debug, Clone, Queryable, Selectable, Insertable)]
+#[derive(Debug, Clone, Queryable, Selectable, Insertable, serde::Serialize)]
 #[diesel(table_name = policy_versions)]
 pub struct PolicyVersionRow {
     pub policy_id: String,
@@ -195,38 +200,56 @@ pub struct PolicyVersionRow {
 
 #[derive(Debug, Clone, PartialEq, Queryable, Selectable, Insertable)]
 #[diesel(table_name = super::schema::ledger)]
-#[diesel(check_for_backend(diesel::sqlite::Sqlite))]
 pub(super) struct LedgerRow {
     seq: i64,
-    ticket_id: String,
-    first_hash: String,
+    kind: String,
+    subject: String,
+    trail_seq: i64,
+    trail_hash: String,
+    state: Option<String>,
     at: i64,
     prev_hash: String,
     hash: String,
+    format: i32,
+    key_id: Option<String>,
+    signature: Option<String>,
 }
 
 impl From<&LedgerEntry> for LedgerRow {
     fn from(e: &LedgerEntry) -> Self {
         Self {
             seq: e.seq,
-            ticket_id: e.ticket_id.clone(),
-            first_hash: e.first_hash.clone(),
+            kind: e.kind.as_str().to_owned(),
+            subject: e.subject.clone(),
+            trail_seq: e.trail_seq,
+            trail_hash: e.trail_hash.clone(),
+            state: e.state.clone(),
             at: e.at,
             prev_hash: e.prev_hash.clone(),
             hash: e.hash.clone(),
+            format: e.format,
+            key_id: e.key_id.clone(),
+            signature: e.signature.clone(),
         }
     }
 }
 
 impl LedgerRow {
+    /// An unknown kind reads as a ticket: the entry's hash then fails, so the edit shows.
     pub(super) fn into_entry(self) -> LedgerEntry {
         LedgerEntry {
             seq: self.seq,
-            ticket_id: self.ticket_id,
-            first_hash: self.first_hash,
+            kind: Subject::parse(&self.kind).unwrap_or(Subject::Ticket),
+            subject: self.subject,
+            trail_seq: self.trail_seq,
+            trail_hash: self.trail_hash,
+            state: self.state,
             at: self.at,
             prev_hash: self.prev_hash,
             hash: self.hash,
+            format: self.format,
+            key_id: self.key_id,
+            signature: self.signature,
         }
     }
 }

@@ -69,7 +69,8 @@ diesel::table! {
 }
 
 diesel::table! {
-    idempotency_keys (key) {
+    idempotency_keys (scope, key) {
+        scope -> Text,
         key -> Text,
         body_hash -> Text,
         ticket_id -> Text,
@@ -105,6 +106,15 @@ diesel::table! {
         duration_us -> Nullable<BigInt>,
         prev_hash -> Text,
         hash -> Text,
+        format -> Integer,
+    }
+}
+
+diesel::table! {
+    ticket_secrets (ticket_id) {
+        ticket_id -> Text,
+        salt -> Nullable<Text>,
+        erased_at -> Nullable<BigInt>,
     }
 }
 
@@ -120,11 +130,17 @@ diesel::table! {
 diesel::table! {
     ledger (seq) {
         seq -> BigInt,
-        ticket_id -> Text,
-        first_hash -> Text,
+        kind -> Text,
+        subject -> Text,
+        trail_seq -> BigInt,
+        trail_hash -> Text,
+        state -> Nullable<Text>,
         at -> BigInt,
         prev_hash -> Text,
         hash -> Text,
+        format -> Integer,
+        key_id -> Nullable<Text>,
+        signature -> Nullable<Text>,
     }
 }
 
@@ -138,5 +154,6 @@ diesel::allow_tables_to_appear_in_same_query!(
     notifications,
     idempotency_keys,
     action_keys,
-    ledger
+    ledger,
+    ticket_secrets
 );

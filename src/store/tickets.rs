@@ -3,7 +3,9 @@ use diesel::sqlite::Sqlite;
 
 use super::connection::{Store, StoreError};
 use super::rows::{DeadlineRow, NewNotification, PolicyVersionRow, TicketRow, TrailRow};
-use super::schema::{deadlines, idempotency_keys, policy_versions, tickets, trail_entries};
+use super::schema::{
+    deadlines, idempotency_keys, policy_versions, ticket_secrets, tickets, trail_entries,
+};
 use crate::audit::TrailEntry;
 use crate::domain::{Clock, Ticket};
 
@@ -19,6 +21,15 @@ pub enum Filed {
     Replayed(String),
     /// The key was used before with another body.
     KeyConflict(String),
+}
+
+/// A filing's idempotency key, and whose it is: keys of different callers never meet.
+#[derive(Debug, Clone, Copy)]
+pub struct Idempotency<'a> {
+    /// The jurisdiction and the caller's token name.
+    pub scope: &'a str,
+    pub key: &'a str,
+    pub body_hash: &'a str,
 }
 
 /// `GET /api/v1/tickets` filters, already validated.
@@ -52,9 +63,14 @@ impl Store {
         trail: Vec<TrailEntry>,
         clocks: &[Clock],
         notifications: &[NewNotification],
-        idempotency: Option<(&str, &str)>,
+        idempotency: Option<Idempotency<'_>>,
     ) -> Result<Filed, StoreError> {
-        let trail = crate::audit::seal_after(&ticket.id, None, trail);
+        let mut secret = [0u8; 32];
+        getrandom::fill(&mut secret)
+            .map_err(|e| StoreError::Corrupt(format!("no randomness: {e}")))?;
+        let trail = crate::audit::seal_after(&ticket.id, None, trail, Some(&secret))
+            .map_err(|_| StoreError::Corrupt("a requester could not be committed".into()))?;
+        let signer = self.signer();
         let ticket = TicketRow::encode(ticket, clocks);
         let rows: Vec<TrailRow> = trail.iter().map(TrailRow::from).collect();
         let clocks: Vec<DeadlineRow> = clocks
@@ -62,9 +78,14 @@ impl Store {
             .map(|c| DeadlineRow::encode(&ticket.id, &ticket.jurisdiction, c, ticket.created_at))
             .collect();
         self.write(|conn| {
-            if let Some((key, body_hash)) = idempotency {
+            if let Some(Idempotency {
+                scope,
+                key,
+                body_hash,
+            }) = idempotency
+            {
                 let seen: Option<(String, String)> = idempotency_keys::table
-                    .find(key)
+                    .find((scope, key))
                     .select((idempotency_keys::body_hash, idempotency_keys::ticket_id))
                     .first(conn)
                     .optional()?;
@@ -99,11 +120,21 @@ impl Store {
                     .values(&fired)
                     .execute(conn)?;
             }
-            let first_hash = trail.first().map(|e| e.hash.as_str()).unwrap_or_default();
-            super::ledger::append(conn, &ticket.id, first_hash, ticket.created_at)?;
-            if let Some((key, body_hash)) = idempotency {
+            diesel::insert_into(ticket_secrets::table)
+                .values((
+                    ticket_secrets::ticket_id.eq(&ticket.id),
+                    ticket_secrets::salt.eq(hex::encode(secret)),
+                ))
+                .execute(conn)?;
+            if let Some(Idempotency {
+                scope,
+                key,
+                body_hash,
+            }) = idempotency
+            {
                 diesel::insert_into(idempotency_keys::table)
                     .values((
+                        idempotency_keys::scope.eq(scope),
                         idempotency_keys::key.eq(key),
                         idempotency_keys::body_hash.eq(body_hash),
                         idempotency_keys::ticket_id.eq(&ticket.id),
@@ -111,6 +142,7 @@ impl Store {
                     ))
                     .execute(conn)?;
             }
+            super::ledger::seal_ticket(conn, &ticket.id, ticket.created_at, signer.as_deref())?;
             Ok(Filed::Created(trail.clone()))
         })
     }
@@ -232,11 +264,16 @@ impl Store {
     /// Stores an activated policy version with its sources; storing it again changes nothing.
     #[tracing::instrument(skip_all, fields(policy = %row.policy_id, version = %row.version))]
     pub fn record_policy_version(&self, row: &PolicyVersionRow) -> Result<(), StoreError> {
+        let signer = self.signer();
         self.write(|conn| {
-            diesel::insert_or_ignore_into(policy_versions::table)
+            let inserted = diesel::insert_or_ignore_into(policy_versions::table)
                 .values(row)
-                .execute(conn)
-                .map(|_| ())
+                .execute(conn)?;
+            // The first instance to store a version seals it; the others find it stored.
+            if inserted == 1 {
+                super::ledger::seal_policy(conn, row, signer.as_deref())?;
+            }
+            Ok(())
         })
     }
 

@@ -387,6 +387,7 @@ mod tests {
             duration_us: None,
             prev_hash: String::new(),
             hash: String::new(),
+            format: crate::audit::TRAIL_FORMAT,
         }
     }
 
