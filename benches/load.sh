@@ -25,7 +25,7 @@ fi
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
-JIESU_LOG=warn "$BIN" serve --bind 127.0.0.1:0 ${SERVE_ARGS:-} \
+JIESU_LOG=warn "$BIN" serve --dev --bind 127.0.0.1:0 ${SERVE_ARGS:-} \
     --database "sqlite://$work/load.db" >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 100); do

@@ -81,7 +81,12 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         tokens.push(token.into_principal().map_err(CliError::Tokens)?);
     }
     let open_to_loopback = settings.admin_token.is_none() && tokens.is_empty();
-    let auth = AuthConfig::new(settings.admin_token.as_deref(), tokens);
+    if open_to_loopback && !args.dev {
+        return Err(CliError::Usage(
+            "no token is configured, so nobody could call this server; hint: set JIESU_ADMIN_TOKEN or declare [[tokens]] in --config (README, \"Who may call\"); on a developer's machine, `serve --dev` lets loopback callers in as admin".into(),
+        ));
+    }
+    let auth = AuthConfig::new(settings.admin_token.as_deref(), tokens, open_to_loopback);
     let store = writable_store(&settings, Store::connect(&settings.database)?)?;
     let registry = Arc::new(Registry::load(
         paths(&settings),
@@ -101,7 +106,9 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         );
     }
     if open_to_loopback {
-        tracing::warn!("no token is configured: serving loopback callers only, as admin");
+        tracing::warn!(
+            "--dev and no token configured: loopback callers are admin, everyone else gets 401"
+        );
     }
     actix_web::rt::System::new()
         .block_on(http::serve(listener, service, auth))

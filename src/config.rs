@@ -56,6 +56,11 @@ pub struct ServeArgs {
     /// Seconds between background deadline sweeps; 0 turns the background sweep off.
     #[arg(long, env = "JIESU_SWEEP_INTERVAL", value_name = "SECS")]
     pub sweep_interval: Option<u64>,
+    /// A developer's machine: with no token configured, callers on loopback are admin.
+    /// Without it a server with no token refuses to start (behind a proxy on the same host,
+    /// every caller would be on loopback).
+    #[arg(long)]
+    pub dev: bool,
     #[command(flatten)]
     pub only: Jurisdictions,
     #[command(flatten)]

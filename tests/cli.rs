@@ -558,3 +558,16 @@ fn simulate_skips_jurisdictions_the_candidate_lacks_and_falls_back_to_the_last_a
     let report: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     assert_eq!(report["changed"], 0, "{report}");
 }
+
+#[test]
+fn a_server_without_tokens_refuses_to_start_unless_told_it_is_a_developers() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("j.db").display());
+    let (code, _, err) = common::jiesu(&["serve", "--bind", "127.0.0.1:0", "--database", &db]);
+    assert_ne!(code, 0);
+    assert!(
+        err.contains("no token is configured") && err.contains("--dev"),
+        "{err}"
+    );
+    assert!(!dir.path().join("j.db").exists(), "nothing was created");
+}

@@ -2,8 +2,9 @@
 //! - a `[[tokens]]` entry of the config file (only its sha256 is kept; compared in constant
 //!   time) gives its role and scopes;
 //! - `JIESU_ADMIN_TOKEN` is a bootstrap admin;
-//! - with no token configured at all, loopback callers are admin (a developer's machine) and
-//!   anyone else gets 401.
+//! - with no token configured at all and `serve --dev`, loopback callers are admin (a
+//!   developer's machine) and anyone else gets 401; a server without an auth configuration
+//!   answers nobody.
 //!
 //! Health checks are always open.
 
@@ -22,14 +23,20 @@ use crate::domain::{Capability, Principal};
 /// The cookie the auditor's pages keep the token in after the login form.
 pub const TOKEN_COOKIE: &str = "jiesu_token";
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct AuthConfig {
     /// sha256 of each accepted token, with whom it authenticates.
     tokens: Arc<Vec<([u8; 32], Principal)>>,
+    /// `serve --dev` with no token: loopback callers are admin.
+    loopback_admin: bool,
 }
 
 impl AuthConfig {
-    pub fn new(admin_token: Option<&str>, tokens: Vec<([u8; 32], Principal)>) -> Self {
+    pub fn new(
+        admin_token: Option<&str>,
+        tokens: Vec<([u8; 32], Principal)>,
+        loopback_admin: bool,
+    ) -> Self {
         let mut all = tokens;
         if let Some(admin) = admin_token {
             all.push((
@@ -38,6 +45,7 @@ impl AuthConfig {
             ));
         }
         Self {
+            loopback_admin: loopback_admin && all.is_empty(),
             tokens: Arc::new(all),
         }
     }
@@ -103,10 +111,13 @@ pub fn presented_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
 }
 
 pub fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let config = req
-        .app_data::<web::Data<AuthConfig>>()
-        .map(|c| c.get_ref().clone())
-        .unwrap_or_default();
+    // Fail closed: a server wired without its auth configuration lets nobody in.
+    let Some(config) = req.app_data::<web::Data<AuthConfig>>() else {
+        return Err(unauthorized(
+            "missing_token",
+            "this server has no authentication configured, so it answers nobody",
+        ));
+    };
     if let Some(token) = presented_token(req)? {
         return config
             .principal_for(&token)
@@ -120,7 +131,7 @@ pub fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {
         ));
     }
     match req.peer_addr() {
-        Some(peer) if peer.ip().is_loopback() => {
+        Some(peer) if config.loopback_admin && peer.ip().is_loopback() => {
             Ok(Caller(Principal::admin(format!("local:{}", peer.ip()))))
         }
         _ => Err(unauthorized(

@@ -231,6 +231,24 @@ fn actor(
     }
 }
 
+/// Every unit a request names is one the ticket's jurisdiction declares, whoever names it:
+/// a supervisor or the centre scoped to one county cannot put another county's unit (or an
+/// invented one) on the trail, where assessments would charge it.
+fn named_units_declared(set: &CompiledSet, request: &ActionRequest) -> Result<(), ServiceError> {
+    let named = [
+        ("unit", request.unit.as_deref()),
+        ("suggested_unit", request.suggested_unit.as_deref()),
+        ("lead", request.lead.as_deref()),
+    ]
+    .into_iter()
+    .filter_map(|(field, id)| id.map(|id| (field, id)))
+    .chain(request.assist.iter().map(|id| ("assist", id.as_str())));
+    for (field, id) in named {
+        declared(set, field, id)?;
+    }
+    Ok(())
+}
+
 /// A unit the centre names, as the set declares it; an unknown one is the caller's error.
 fn declared(set: &CompiledSet, field: &'static str, id: &str) -> Result<UnitRef, ServiceError> {
     set.unit(id)
@@ -380,6 +398,7 @@ impl Service {
         }
         let set = self.served_set(&row.jurisdiction)?;
         let clocks = self.store.deadlines(ticket_id)?;
+        named_units_declared(&set, request)?;
         let acting = actor(principal, &row, &clocks, &set, request)?;
         let Some(part) = part_for(status, &acting.parts, request.action) else {
             let may: Vec<&'static str> = acting

@@ -168,6 +168,12 @@ impl Server {
             .env_remove("JIESU_JURISDICTIONS")
             .stdout(Stdio::piped())
             .stderr(std::fs::File::create(&log).unwrap());
+        // A server without tokens refuses to start unless it is a developer's (`--dev`).
+        let tokens = options.args.contains(&"--config")
+            || options.env.iter().any(|(k, _)| *k == "JIESU_ADMIN_TOKEN");
+        if !tokens {
+            command.arg("--dev");
+        }
         // Tests sweep explicitly (POST /admin/sweep) unless they ask for the background one.
         if !options.args.contains(&"--sweep-interval") {
             command.arg("--sweep-interval").arg("0");
