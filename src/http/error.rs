@@ -196,6 +196,11 @@ impl From<ServiceError> for ApiError {
             ServiceError::NoActivePolicies => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "not_ready", message)
             }
+            ServiceError::Store(StoreError::Detached { .. }) => Self::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "database_unavailable",
+                message,
+            ),
             ServiceError::Store(StoreError::Pool(_)) => {
                 Self::new(StatusCode::SERVICE_UNAVAILABLE, "storage_busy", message)
             }

@@ -8,10 +8,29 @@ pub async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(json!({"status": "ok"}))
 }
 
-/// Readiness: the database answers and some policy set is active.
+/// Readiness: the database file is the one opened and writable, some policy set is active,
+/// the policy watch holds; 503 with the failing part otherwise.
 pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError> {
-    let active = state.run(|service| service.readiness()).await?;
-    Ok(HttpResponse::Ok().json(json!({"status": "ready", "policies": active})))
+    let readiness = state
+        .run(|service| Ok::<_, ApiError>(service.readiness()))
+        .await?;
+    let active = readiness
+        .sets
+        .iter()
+        .filter(|s| s.status == crate::policy::PolicyStatus::Active)
+        .count();
+    let mut response = if readiness.ready {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    Ok(response.json(json!({
+        "status": if readiness.ready { "ready" } else { "not_ready" },
+        "policies": active,
+        "database": readiness.database,
+        "sets": readiness.sets,
+        "watcher": readiness.watcher,
+    })))
 }
 
 /// Prometheus text: tickets filed, decisions and their durations, actions, fired actions,

@@ -31,7 +31,8 @@ pub use golden::{
 };
 pub use manifest::{Area, Manifest};
 pub use registry::{
-    OnActivate, PolicyStatus, Registry, RegistryError, ReloadReport, SetStatus, validate,
+    OnActivate, PolicyStatus, Registry, RegistryError, ReloadReport, SetStatus, WatchHealth,
+    validate,
 };
 pub use resolver::is_plugin_name;
 pub use routing::{RoutingGap, RoutingReport, check_routing};

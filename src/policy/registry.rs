@@ -29,6 +29,21 @@ pub struct SetStatus {
     pub activated_at: Option<DateTime<Utc>>,
     pub status: PolicyStatus,
     pub last_error: Option<SourceLocation>,
+    /// The files on disk were broken when the server started, so it serves the version
+    /// stored last in the database instead (until the files compile and pass again).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub serving_stored: bool,
+}
+
+/// How the live reload's watch on the policy folders is doing.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct WatchHealth {
+    /// `watching`, `failing` (a re-watch failed) or `not_started`.
+    pub state: &'static str,
+    /// Times the folders were replaced (`mv new policies`) and watched again.
+    pub rewatched: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
 }
 
 #[derive(Default)]
@@ -48,6 +63,7 @@ pub struct Registry {
     /// One reload at a time: the watcher and an administrator's request may overlap.
     reloading: Mutex<()>,
     on_activate: OnceLock<OnActivate>,
+    watch: Mutex<WatchHealth>,
 }
 
 /// What a reload changed.
@@ -102,6 +118,10 @@ impl Registry {
             snapshot: ArcSwap::from_pointee(Snapshot::default()),
             reloading: Mutex::new(()),
             on_activate: OnceLock::new(),
+            watch: Mutex::new(WatchHealth {
+                state: "not_started",
+                ..WatchHealth::default()
+            }),
         };
         registry.reload_all(&found);
         Ok(registry)
@@ -180,7 +200,10 @@ impl Registry {
                     let mut status = match previous.active.get(id) {
                         Some((old, at)) => {
                             next.active.insert(id.clone(), (Arc::clone(old), *at));
-                            status_of(old, *at)
+                            let mut kept = status_of(old, *at);
+                            kept.serving_stored =
+                                previous.status.get(id).is_some_and(|s| s.serving_stored);
+                            kept
                         }
                         None => SetStatus {
                             id: id.clone(),
@@ -190,6 +213,7 @@ impl Registry {
                             activated_at: None,
                             status: PolicyStatus::Failed,
                             last_error: None,
+                            serving_stored: false,
                         },
                     };
                     status.status = if next.active.contains_key(id) {
@@ -240,6 +264,57 @@ impl Registry {
     pub fn paths(&self) -> &Paths {
         &self.paths
     }
+
+    pub fn watch_health(&self) -> WatchHealth {
+        self.watch
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    pub(super) fn set_watch_health(&self, update: impl FnOnce(&mut WatchHealth)) {
+        update(
+            &mut self
+                .watch
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner),
+        );
+    }
+
+    /// For every set that failed and serves nothing, asks `stored` for the version stored
+    /// last and serves it, marked `serving_stored`, keeping the files' error beside it.
+    /// What a server does at start when an edit broke a set while it was down.
+    pub fn adopt_stored(
+        &self,
+        mut stored: impl FnMut(&str) -> Option<Arc<CompiledSet>>,
+    ) -> Vec<String> {
+        let _one_at_a_time = self
+            .reloading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let previous = self.snapshot.load();
+        let mut next = Snapshot {
+            active: previous.active.clone(),
+            status: previous.status.clone(),
+        };
+        let mut adopted = Vec::new();
+        for (id, status) in &previous.status {
+            if status.status != PolicyStatus::Failed || previous.active.contains_key(id) {
+                continue;
+            }
+            let Some(set) = stored(id) else { continue };
+            let at = Utc::now();
+            let mut serving = status_of(&set, at);
+            serving.last_error.clone_from(&status.last_error);
+            serving.serving_stored = true;
+            tracing::warn!(policy = %id, version = %set.version(), "the files of this set are broken; serving its last stored version");
+            next.status.insert(id.clone(), serving);
+            next.active.insert(id.clone(), (set, at));
+            adopted.push(id.clone());
+        }
+        self.snapshot.store(Arc::new(next));
+        adopted
+    }
 }
 
 /// A set whose inputs changed: compiled, its golden tests run, and (for a new version)
@@ -275,5 +350,6 @@ fn status_of(set: &CompiledSet, activated_at: DateTime<Utc>) -> SetStatus {
         activated_at: Some(activated_at),
         status: PolicyStatus::Active,
         last_error: None,
+        serving_stored: false,
     }
 }

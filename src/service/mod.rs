@@ -55,6 +55,14 @@ impl Service {
                 record_version(&recorder, set).map_err(|e| e.to_string())
             }))
             .map_err(ServiceError::Internal)?;
+        let mut stored = replay::VersionCache::default();
+        registry.adopt_stored(|id| match stored.last_activated(&store, id) {
+            Ok(set) => set,
+            Err(e) => {
+                tracing::error!(policy = %id, error = %e, "the stored version cannot be rebuilt");
+                None
+            }
+        });
         Ok(Self {
             registry,
             store,
@@ -147,15 +155,64 @@ impl Service {
             .collect()
     }
 
-    /// Ready to serve: the database answers and at least one policy set is active.
-    pub fn readiness(&self) -> Result<usize, ServiceError> {
-        self.store.ping()?;
-        let active = self.registry.active().len();
-        if active == 0 {
-            return Err(ServiceError::NoActivePolicies);
+    /// Ready to serve: the database file is the one opened and takes a write, some policy
+    /// set is active, and the watch on the policy folders holds. Each part says how it is.
+    pub fn readiness(&self) -> Readiness {
+        let database = match self.store.writable() {
+            Ok(()) => Part::ok(),
+            Err(e) => Part::failing(e.to_string()),
+        };
+        let sets = self.registry.statuses();
+        let policies = if sets.iter().any(|s| s.status == PolicyStatus::Active) {
+            Part::ok()
+        } else {
+            Part::failing(ServiceError::NoActivePolicies.to_string())
+        };
+        let watcher = self.registry.watch_health();
+        let ready = database.ok && policies.ok && watcher.state != "failing";
+        Readiness {
+            ready,
+            database,
+            policies,
+            sets,
+            watcher,
         }
-        Ok(active)
     }
+}
+
+/// One part of readiness.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Part {
+    pub ok: bool,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl Part {
+    fn ok() -> Self {
+        Self {
+            ok: true,
+            error: None,
+        }
+    }
+
+    fn failing(error: String) -> Self {
+        Self {
+            ok: false,
+            error: Some(error),
+        }
+    }
+}
+
+/// `GET /readyz`.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Readiness {
+    pub ready: bool,
+    pub database: Part,
+    pub policies: Part,
+    /// Every set, as `GET /api/v1/policies` shows it.
+    pub sets: Vec<SetStatus>,
+    pub watcher: crate::policy::WatchHealth,
 }
 
 /// Stores a version and its sources; storing it again changes nothing.

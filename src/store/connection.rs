@@ -42,6 +42,16 @@ pub enum StoreError {
     Corrupt(String),
     #[error("database `{}` does not exist; hint: check --database (or JIESU_DATABASE_URL), or create it with `jiesu migrate`", path.display())]
     Missing { path: PathBuf },
+    /// The file this store opened is gone or another file stands at its path: a write now
+    /// would go to an unlinked file and vanish at the next restart.
+    #[error("the database file `{}` was {what} while the server ran; writes are refused so nothing acknowledged is lost; hint: restore the file, then restart the server", path.display())]
+    Detached { path: PathBuf, what: &'static str },
+}
+
+/// The device and inode of a file, to notice it being deleted or replaced.
+fn file_identity(path: &std::path::Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| (m.dev(), m.ino()))
 }
 
 /// A parsed `--database` URL.
@@ -90,6 +100,8 @@ pub struct Store {
     pool: Pool<ConnectionManager<SqliteConnection>>,
     /// Signs every ledger entry this store appends (`jiesu keygen`; `--signing-key`).
     signer: Option<Arc<Signer>>,
+    /// The database file, and its identity (device, inode) when opened.
+    file: Arc<(PathBuf, Option<(u64, u64)>)>,
     /// SQLite has one writer at a time. Writers queue here, in order, instead of in SQLite's
     /// busy handler, which sleeps and retries and so gives a long tail under load.
     writer: Arc<Mutex<()>>,
@@ -159,9 +171,11 @@ impl Store {
             .connection_customizer(Box::new(SqlitePragmas))
             .build(manager)
             .map_err(|e| StoreError::PoolBuild(e.to_string()))?;
+        let identity = file_identity(&path);
         Ok(Self {
             pool,
             signer: None,
+            file: Arc::new((path, identity)),
             writer: Arc::default(),
         })
     }
@@ -188,11 +202,26 @@ impl Store {
         Ok(self.pool.get()?)
     }
 
+    /// Whether the file at the database's path is still the one opened.
+    pub fn check_file(&self) -> Result<(), StoreError> {
+        let (path, opened) = self.file.as_ref();
+        let what = match (file_identity(path), opened) {
+            (None, _) => "deleted",
+            (Some(now), Some(then)) if now != *then => "replaced by another file",
+            _ => return Ok(()),
+        };
+        Err(StoreError::Detached {
+            path: path.clone(),
+            what,
+        })
+    }
+
     /// Runs `write` as an immediate transaction, one writer at a time.
     pub(super) fn write<T>(
         &self,
         write: impl FnOnce(&mut SqliteConnection) -> Result<T, diesel::result::Error>,
     ) -> Result<T, StoreError> {
+        self.check_file()?;
         let mut conn = self.conn()?;
         let _turn: MutexGuard<'_, ()> = self
             .writer
@@ -203,8 +232,15 @@ impl Store {
 
     /// A trivial query: is the database answering?
     pub fn ping(&self) -> Result<(), StoreError> {
+        self.check_file()?;
         self.conn()?.batch_execute("SELECT 1")?;
         Ok(())
+    }
+
+    /// Whether a write could commit now: the file is the one opened and the write lock can
+    /// be taken (a read-only or full disk, a lock held elsewhere, show here).
+    pub fn writable(&self) -> Result<(), StoreError> {
+        self.write(|_| Ok(()))
     }
 }
 
