@@ -200,3 +200,60 @@ fn commands_other_than_serve_and_migrate_never_create_a_database() {
         assert!(!db.exists(), "{args:?} created the database");
     }
 }
+
+#[test]
+fn a_trails_export_streams_in_bounded_memory() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    // Long contents, so holding the whole export at once would show in the peak.
+    let content = "噪音扰民，夜间施工持续。".repeat(300);
+    let tickets = 1_500;
+    std::thread::scope(|s| {
+        for worker in 0..2 {
+            let server = &server;
+            let content = &content;
+            s.spawn(move || {
+                for i in (worker..tickets).step_by(2) {
+                    let mut body = complaint();
+                    body["content"] = json!(format!("{i} {content}"));
+                    let (status, answer) = server.post("/api/v1/tickets", &body);
+                    assert_eq!(status, 201, "{answer}");
+                }
+            });
+        }
+    });
+    let before = server.memory_kib("VmRSS");
+    let (status, kind, body) = server.get_text(
+        "/api/v1/exports/trails?jurisdiction=anshan&from=2026-03-01T00:00:00Z&to=2026-04-01T00:00:00Z",
+        None,
+    );
+    assert_eq!(status, 200);
+    assert!(kind.starts_with("application/x-ndjson"), "{kind}");
+    let lines: Vec<Value> = body
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), tickets, "every ticket, once");
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["chain"]["valid"] == true && l.get("error").is_none())
+    );
+    let ids: std::collections::BTreeSet<&str> = lines
+        .iter()
+        .map(|l| l["ticket"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), tickets);
+    let peak = server.memory_kib("VmHWM");
+    let growth_mib = peak.saturating_sub(before) / 1024;
+    eprintln!(
+        "export of {} MiB: RSS {before} KiB before, peak {peak} KiB",
+        body.len() >> 20
+    );
+    assert!(
+        growth_mib < 64,
+        "a {} MiB export grew the server by {growth_mib} MiB (peak {} MiB)",
+        body.len() >> 20,
+        peak / 1024
+    );
+}

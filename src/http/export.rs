@@ -117,15 +117,40 @@ pub async fn trails_jsonl(
         to,
     } = query.into_inner();
     let who = principal.clone();
-    let trails = state
-        .run(move |service| service.trails(&who, &jurisdiction, &from, &to))
+    let export = state
+        .run(move |service| service.trails_export(&who, &jurisdiction, &from, &to))
         .await?;
-    let mut body = String::new();
-    for trail in trails {
-        body.push_str(&disclosed(&principal, trail)?.to_string());
-        body.push('\n');
-    }
+    let stream = state.stream(move |service, out| {
+        let mut after = None;
+        loop {
+            let (lines, next) = match service.trails_page(&export, after) {
+                Ok((trails, next)) => {
+                    let mut lines = String::new();
+                    for trail in trails {
+                        match disclosed(&principal, trail) {
+                            Ok(value) => lines.push_str(&value.to_string()),
+                            Err(e) => lines.push_str(&serde_json::json!({"error": e.to_string()}).to_string()),
+                        }
+                        lines.push('\n');
+                    }
+                    (lines, next)
+                }
+                // The head is sent: a failure mid-way is the last line, never a silent cut.
+                Err(e) => (
+                    serde_json::json!({"error": {"code": "export_failed", "message": e.to_string()}}).to_string() + "\n",
+                    None,
+                ),
+            };
+            if out.blocking_send(web::Bytes::from(lines)).is_err() {
+                return; // the client went away
+            }
+            match next {
+                Some(id) => after = Some(id),
+                None => return,
+            }
+        }
+    })?;
     Ok(HttpResponse::Ok()
         .insert_header((CONTENT_TYPE, "application/x-ndjson; charset=utf-8"))
-        .body(body))
+        .streaming(stream))
 }

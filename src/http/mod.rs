@@ -46,6 +46,24 @@ impl AppState {
         }
     }
 
+    /// Streams what `produce` sends, produced on a worker; the worker stops when the client
+    /// goes away. Memory is bounded by the channel: `produce` waits for a slow client.
+    pub fn stream(
+        &self,
+        produce: impl FnOnce(&Service, &tokio::sync::mpsc::Sender<web::Bytes>) + Send + 'static,
+    ) -> Result<
+        impl futures_util::Stream<Item = Result<web::Bytes, std::convert::Infallible>> + 'static,
+        ApiError,
+    > {
+        let (sender, receiver) = tokio::sync::mpsc::channel::<web::Bytes>(STREAM_CHUNKS);
+        let service = Arc::clone(&self.service);
+        self.workers.spawn(move || produce(&service, &sender))?;
+        Ok(futures_util::stream::unfold(
+            receiver,
+            |mut receiver| async move { receiver.recv().await.map(|chunk| (Ok(chunk), receiver)) },
+        ))
+    }
+
     /// Runs a use case off the async workers, at most `cores × BLOCKING_PER_CORE` at a time.
     pub async fn run<T, E>(
         &self,
@@ -69,6 +87,9 @@ impl AppState {
 }
 
 const BLOCKING_PER_CORE: usize = 4;
+
+/// Chunks a streamed response buffers before its producer waits for the client.
+const STREAM_CHUNKS: usize = 4;
 
 /// Routes and extractor settings, shared by the server and the in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {

@@ -27,7 +27,7 @@ pub use erasure::{ERASURE_BASIS, ErasureRequest};
 pub use error::ServiceError;
 pub use evaluate::EvaluateRequest;
 pub use filing::Filing;
-pub use queries::{TicketPageData, TicketQuery};
+pub use queries::{TicketPageData, TicketQuery, TrailExport};
 pub use replay::{Replayed, VersionCache, replay_entry, replay_ticket};
 pub use simulate::{Against, ChangedTicket, FailureGroup, Simulation, SimulationReport};
 pub use sweep::{FiredAction, FiredClock, NotificationPage};

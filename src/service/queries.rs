@@ -238,32 +238,62 @@ impl Service {
 pub const HIDDEN_HASH: &str =
     "hidden: computed over personal data in the clear (an entry of the first format)";
 
-/// Trails one export holds at most; a longer period is refused, not truncated.
-const MAX_EXPORT: usize = 50_000;
+/// Tickets per page of a streamed export: what one chunk of the response holds.
+const EXPORT_PAGE: i64 = 100;
+
+/// A period's trails, checked and scoped, to be read a page at a time.
+#[derive(Debug, Clone)]
+pub struct TrailExport {
+    scope: TicketFilter,
+    pii: bool,
+}
 
 impl Service {
-    /// The trails of a jurisdiction's tickets received in `[from, to)`, for JSON Lines export.
+    /// Checks a trails export (scope, jurisdiction, period) before anything is streamed.
     #[tracing::instrument(skip(self, principal), fields(caller = %principal.name))]
-    pub fn trails(
+    pub fn trails_export(
         &self,
         principal: &Principal,
         jurisdiction: &str,
         from: &str,
         to: &str,
-    ) -> Result<Vec<TrailView>, ServiceError> {
+    ) -> Result<TrailExport, ServiceError> {
         require_jurisdiction(principal, jurisdiction)?;
         let offset = self.served_set(jurisdiction)?.manifest().offset;
         let period = Period::parse(from, to, offset)?;
-        let scope = TicketFilter {
-            jurisdiction: Some(jurisdiction.to_owned()),
-            within_units: (principal.role == Role::Unit)
-                .then(|| principal.units.iter().cloned().collect()),
-            ..TicketFilter::default()
-        };
-        self.tickets_received(scope, period, MAX_EXPORT)?
+        Ok(TrailExport {
+            scope: TicketFilter {
+                jurisdiction: Some(jurisdiction.to_owned()),
+                within_units: (principal.role == Role::Unit)
+                    .then(|| principal.units.iter().cloned().collect()),
+                received_since: Some(period.from.timestamp_micros()),
+                received_before: Some(period.to.timestamp_micros()),
+                limit: EXPORT_PAGE,
+                ..TicketFilter::default()
+            },
+            pii: principal.pii,
+        })
+    }
+
+    /// The page of an export after ticket `after`, and the id to continue after (`None`:
+    /// the last page). Memory is one page, whatever the period holds.
+    pub fn trails_page(
+        &self,
+        export: &TrailExport,
+        after: Option<String>,
+    ) -> Result<(Vec<TrailView>, Option<String>), ServiceError> {
+        let page = self.store.tickets(&TicketFilter {
+            after,
+            ..export.scope.clone()
+        })?;
+        let next = (page.len() as i64 == EXPORT_PAGE)
+            .then(|| page.last().map(|r| r.id.clone()))
+            .flatten();
+        let trails = page
             .into_iter()
-            .map(|row| self.trail_of(row, principal.pii))
-            .collect()
+            .map(|row| self.trail_of(row, export.pii))
+            .collect::<Result<_, _>>()?;
+        Ok((trails, next))
     }
 }
 
