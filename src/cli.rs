@@ -111,7 +111,7 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
         );
     }
     actix_web::rt::System::new()
-        .block_on(http::serve(listener, service, auth))
+        .block_on(http::serve(listener, service, auth, args.secure_cookies))
         .map_err(CliError::Server)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -61,6 +61,9 @@ pub struct ServeArgs {
     /// every caller would be on loopback).
     #[arg(long)]
     pub dev: bool,
+    /// Mark the pages' cookies `Secure`: set it when the server is reached over TLS.
+    #[arg(long, env = "JIESU_SECURE_COOKIES")]
+    pub secure_cookies: bool,
     #[command(flatten)]
     pub only: Jurisdictions,
     #[command(flatten)]

@@ -297,3 +297,63 @@ fn time_limits(t) { #{ deadlines: #{ resolve: working_days(t.dispatched_at, limi
         ],
     );
 }
+
+/// The auditor reads the rule text of the version that decided, not today's `rules.toml`.
+#[test]
+fn the_ticket_page_shows_the_rule_text_of_the_deciding_version() {
+    let tree = common::PolicyTree::shipped();
+    let dir = tempfile::tempdir().unwrap();
+    let server = common::Server::start_with(common::ServerOptions::for_tree(
+        &dir.path().join("j.db"),
+        &tree,
+    ));
+    let complaint = serde_json::json!({"jurisdiction": "anshan", "channel": "phone", "category": "complaint",
+        "topic": "noise", "content": "噪音", "received_at": "2026-03-02T09:00:00+08:00"});
+    let (_, before) = server.post("/api/v1/tickets", &complaint);
+    let rules = tree.policies().join("anshan/rules.toml");
+    let text = std::fs::read_to_string(&rules).unwrap();
+    let original = text
+        .split("[[rule]]")
+        .find(|r| r.contains("id = \"AS-3\""))
+        .and_then(|r| r.split("text = \"").nth(1))
+        .and_then(|t| t.split('"').next())
+        .unwrap()
+        .to_owned();
+    std::fs::write(&rules, text.replace(&original, "改写后的条文")).unwrap();
+    let version = before["policy"]["version"].clone();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (_, list) = server.get("/api/v1/policies");
+        let now = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "anshan")
+            .unwrap()["version"]
+            .clone();
+        if now != version {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "a rule text edit makes a new version"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let (_, after) = server.post("/api/v1/tickets", &complaint);
+    let page = |ticket: &serde_json::Value| {
+        server
+            .get_text(
+                &format!("/ui/tickets/{}", ticket["id"].as_str().unwrap()),
+                None,
+            )
+            .2
+    };
+    let old_page = page(&before);
+    assert!(
+        old_page.contains(&original) && !old_page.contains("改写后的条文"),
+        "{old_page}"
+    );
+    let new_page = page(&after);
+    assert!(new_page.contains("改写后的条文"), "{new_page}");
+}

@@ -87,8 +87,53 @@ fn the_ticket_page_renders_in_a_browser_with_its_cite_ids() {
     assert!(list.contains(&format!("/ui/tickets/{id}")), "{list}");
 }
 
+/// The `name=value` of a response's cookie.
+fn cookie_pair(response: &ureq::http::Response<ureq::Body>, name: &str) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .map(|c| c.split(';').next().unwrap_or_default().to_owned())
+}
+
+fn set_cookie(response: &ureq::http::Response<ureq::Body>, name: &str) -> String {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with(&format!("{name}=")))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The login form's CSRF cookie and hidden field.
+fn login_form(agent: &ureq::Agent, base: &str) -> (String, String) {
+    let mut form = agent.get(format!("{base}/ui/login")).call().unwrap();
+    let cookie = cookie_pair(&form, "jiesu_login_csrf").unwrap();
+    let html = form.body_mut().read_to_string().unwrap();
+    let field = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
+        .unwrap()
+        .to_owned();
+    (cookie, field)
+}
+
+fn log_in(agent: &ureq::Agent, base: &str, token: &str) -> ureq::http::Response<ureq::Body> {
+    let (cookie, csrf) = login_form(agent, base);
+    agent
+        .post(format!("{base}/ui/login"))
+        .header("Cookie", &cookie)
+        .send_form([("token", token), ("csrf", csrf.as_str())])
+        .unwrap()
+}
+
 #[test]
-fn people_log_in_with_a_token_kept_in_a_cookie() {
+fn people_log_in_to_an_opaque_session_with_csrf_and_a_rate_limit() {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join("jiesu.toml");
     std::fs::write(
@@ -103,7 +148,7 @@ fn people_log_in_with_a_token_kept_in_a_cookie() {
     let db = dir.path().join("j.db");
     let mut options = ServerOptions::new(&db);
     let config = config.to_str().unwrap().to_owned();
-    options.args = vec!["--config", &config];
+    options.args = vec!["--config", &config, "--secure-cookies"];
     options.env = vec![("JIESU_ADMIN_TOKEN", "root")];
     let server = Server::start_with(options);
     let (_, ticket) = server.post(
@@ -118,45 +163,96 @@ fn people_log_in_with_a_token_kept_in_a_cookie() {
         .max_redirects(0)
         .build()
         .into();
-    let page = format!("{}/ui/tickets/{id}", server.base);
+    let base = server.base.clone();
+    let page = format!("{base}/ui/tickets/{id}");
     let anonymous = agent.get(&page).call().unwrap();
     assert_eq!(anonymous.status().as_u16(), 303);
     assert_eq!(anonymous.headers()["location"], "/ui/login");
 
-    let wrong = agent
-        .post(format!("{}/ui/login", server.base))
-        .send_form([("token", "guess")])
-        .unwrap();
-    assert_eq!(wrong.status().as_u16(), 401);
-
-    let login = agent
-        .post(format!("{}/ui/login", server.base))
+    // Without the form's CSRF token (a login posted from another site): refused.
+    let forged = agent
+        .post(format!("{base}/ui/login"))
         .send_form([("token", "audit-secret")])
         .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    assert_eq!(log_in(&agent, &base, "guess").status().as_u16(), 401);
+
+    let login = log_in(&agent, &base, "audit-secret");
     assert_eq!(login.status().as_u16(), 303);
-    let cookie = login.headers()["set-cookie"].to_str().unwrap().to_owned();
+    let cookie = set_cookie(&login, "jiesu_session");
     assert!(
-        cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"),
+        cookie.contains("HttpOnly")
+            && cookie.contains("SameSite=Strict")
+            && cookie.contains("Secure"),
         "{cookie}"
     );
-    let pair = cookie.split(';').next().unwrap().to_owned();
+    assert!(
+        !cookie.contains("audit-secret"),
+        "the cookie never holds the token: {cookie}"
+    );
+    let pair = cookie_pair(&login, "jiesu_session").unwrap();
     let mut shown = agent.get(&page).header("Cookie", &pair).call().unwrap();
     assert_eq!(shown.status().as_u16(), 200);
     let html = shown.body_mut().read_to_string().unwrap();
     assert!(html.contains("data-cite=\"AS-3\""), "{html}");
 
-    // An intake token may log in, but trails are not for intake.
-    let login = agent
-        .post(format!("{}/ui/login", server.base))
-        .send_form([("token", "intake-secret")])
+    // The session cookie is no credential for the API.
+    let api = agent
+        .get(format!("{base}/api/v1/tickets/{id}"))
+        .header("Cookie", &pair)
+        .call()
         .unwrap();
-    let pair = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
+    assert_eq!(api.status().as_u16(), 401);
+
+    // Logging out needs the session's CSRF token; then the session is gone.
+    let csrf = html
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|v| v.split('"').next())
         .unwrap()
         .to_owned();
+    let forged = agent
+        .post(format!("{base}/ui/logout"))
+        .header("Cookie", &pair)
+        .send_form([("csrf", "guess")])
+        .unwrap();
+    assert_eq!(forged.status().as_u16(), 403);
+    assert_eq!(
+        agent
+            .get(&page)
+            .header("Cookie", &pair)
+            .call()
+            .unwrap()
+            .status()
+            .as_u16(),
+        200
+    );
+    let out = agent
+        .post(format!("{base}/ui/logout"))
+        .header("Cookie", &pair)
+        .send_form([("csrf", csrf.as_str())])
+        .unwrap();
+    assert_eq!(out.status().as_u16(), 303);
+    assert_eq!(
+        agent
+            .get(&page)
+            .header("Cookie", &pair)
+            .call()
+            .unwrap()
+            .status()
+            .as_u16(),
+        303
+    );
+
+    // An intake token may log in, but trails are not for intake.
+    let login = log_in(&agent, &base, "intake-secret");
+    let pair = cookie_pair(&login, "jiesu_session").unwrap();
     let refused = agent.get(&page).header("Cookie", &pair).call().unwrap();
     assert_eq!(refused.status().as_u16(), 403);
+
+    // Guessing is limited: after 10 tries a minute from one address, 429.
+    let statuses: Vec<u16> = (0..10)
+        .map(|_| log_in(&agent, &base, "guess").status().as_u16())
+        .collect();
+    assert!(statuses.contains(&429), "{statuses:?}");
 }

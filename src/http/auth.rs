@@ -1,4 +1,5 @@
-//! Who is calling, from the bearer token (or the UI's cookie holding it):
+//! Who is calling, from the bearer token (the auditor's pages also know their own session
+//! cookie, `session.rs`; the API never accepts it):
 //! - a `[[tokens]]` entry of the config file (only its sha256 is kept; compared in constant
 //!   time) gives its role and scopes;
 //! - `JIESU_ADMIN_TOKEN` is a bootstrap admin;
@@ -19,9 +20,6 @@ use subtle::ConstantTimeEq;
 
 use super::ApiError;
 use crate::domain::{Capability, Principal};
-
-/// The cookie the auditor's pages keep the token in after the login form.
-pub const TOKEN_COOKIE: &str = "jiesu_token";
 
 #[derive(Debug, Clone)]
 pub struct AuthConfig {
@@ -97,17 +95,18 @@ fn unauthorized(code: &'static str, message: &str) -> ApiError {
     ApiError::new(StatusCode::UNAUTHORIZED, code, message)
 }
 
-/// The token a request presents: the bearer header, else the UI's cookie.
+/// The token a request presents in its bearer header. Cookies are never read here: a
+/// cookie rides along on requests another site makes the browser send.
 pub fn presented_token(req: &HttpRequest) -> Result<Option<String>, ApiError> {
-    if let Some(value) = req.headers().get(AUTHORIZATION) {
-        return value
-            .to_str()
-            .ok()
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .map(|t| Some(t.trim().to_owned()))
-            .ok_or_else(|| unauthorized("invalid_token", "use `Authorization: Bearer <token>`"));
-    }
-    Ok(req.cookie(TOKEN_COOKIE).map(|c| c.value().to_owned()))
+    let Some(value) = req.headers().get(AUTHORIZATION) else {
+        return Ok(None);
+    };
+    value
+        .to_str()
+        .ok()
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(|t| Some(t.trim().to_owned()))
+        .ok_or_else(|| unauthorized("invalid_token", "use `Authorization: Bearer <token>`"))
 }
 
 pub fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {

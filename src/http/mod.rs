@@ -8,6 +8,7 @@ mod error;
 mod export;
 mod health;
 mod policies;
+mod session;
 mod tickets;
 mod ui;
 mod workers;
@@ -156,13 +157,16 @@ pub async fn serve(
     listener: TcpListener,
     service: Arc<Service>,
     auth: AuthConfig,
+    secure_cookies: bool,
 ) -> std::io::Result<()> {
     let state = web::Data::new(AppState::new(service));
     let auth = web::Data::new(auth);
+    let sessions = web::Data::new(session::Sessions::new(secure_cookies));
     let server = HttpServer::new(move || {
         App::new()
             .app_data(state.clone())
             .app_data(auth.clone())
+            .app_data(sessions.clone())
             .wrap(TracingLogger::default())
             .configure(configure)
     })

@@ -1,7 +1,7 @@
 //! The auditor's pages, rendered on the server (maud escapes every value): `/ui/` lists
 //! tickets with filters, `/ui/tickets/{id}` shows one ticket's timeline of events and
 //! decisions with the text of every cited rule, its deadlines and its chain status.
-//! They take the API's tokens: the bearer header, or the cookie the login form sets.
+//! They take the API's bearer tokens, or a session the login form starts (`session.rs`).
 
 use actix_web::cookie::{Cookie, SameSite};
 use actix_web::http::header::{CONTENT_TYPE, LOCATION};
@@ -11,8 +11,9 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use serde::Deserialize;
 use serde_json::Value;
 
-use super::auth::{TOKEN_COOKIE, identify};
+use super::auth::identify;
 use super::disclose::disclosed;
+use super::session::{LOGIN_CSRF_COOKIE, SESSION_COOKIE, Sessions, random_token, same_secret};
 use super::{ApiError, AppState, Caller};
 use crate::domain::{Capability, Principal};
 use crate::service::{TicketPageData, TicketQuery};
@@ -23,7 +24,7 @@ table{border-collapse:collapse;margin:1rem 0}td,th{border:1px solid #ccc;padding
 .rule{color:#555;font-size:.9em}.bad{color:#b00;font-weight:bold}.good{color:#070}\
 details pre{white-space:pre-wrap;max-width:60rem;background:#f6f6f6;padding:.5rem}";
 
-fn page(title: &str, body: Markup) -> HttpResponse {
+fn page(title: &str, csrf: Option<&str>, body: Markup) -> HttpResponse {
     let markup = html! {
         (DOCTYPE)
         html lang="zh-CN" {
@@ -33,7 +34,16 @@ fn page(title: &str, body: Markup) -> HttpResponse {
                 style { (PreEscaped(STYLE)) }
             }
             body {
-                nav { a href="/ui/" { "工单列表" } " · " form method="post" action="/ui/logout" style="display:inline" { button type="submit" { "退出" } } }
+                nav {
+                    a href="/ui/" { "工单列表" }
+                    @if let Some(csrf) = csrf {
+                        " · "
+                        form method="post" action="/ui/logout" style="display:inline" {
+                            input type="hidden" name="csrf" value=(csrf);
+                            button type="submit" { "退出" }
+                        }
+                    }
+                }
                 (body)
             }
         }
@@ -49,67 +59,138 @@ fn to_login() -> HttpResponse {
         .finish()
 }
 
-/// The caller, or `None` for a person without a (valid) token: they get the login page.
-fn caller(req: &HttpRequest) -> Option<Caller> {
-    identify(req).ok()
+/// The caller and, for a logged-in person, the session's CSRF token; `None` for a person
+/// without a session or token: they get the login page.
+fn caller(req: &HttpRequest) -> Option<(Caller, Option<String>)> {
+    if let (Some(cookie), Some(sessions)) = (
+        req.cookie(SESSION_COOKIE),
+        req.app_data::<web::Data<Sessions>>(),
+    ) && let Some(session) = sessions.get(cookie.value())
+    {
+        return Some((Caller(session.principal), Some(session.csrf)));
+    }
+    identify(req).ok().map(|caller| (caller, None))
+}
+
+fn ui_cookie<'c>(name: &'c str, value: String, secure: bool) -> Cookie<'c> {
+    Cookie::build(name, value)
+        .path("/ui")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(secure)
+        .finish()
+}
+
+fn status_page(status: actix_web::http::StatusCode, message: &str) -> HttpResponse {
+    let mut response = page(
+        "登录",
+        None,
+        html! { h1 { "登录" } p class="bad" { (message) } a href="/ui/login" { "重试" } },
+    );
+    *response.status_mut() = status;
+    response
 }
 
 fn error_page(err: ApiError) -> HttpResponse {
     let mut response = page(
         "错误",
+        None,
         html! { h1 { "无法显示" } p class="bad" { (err.message) } },
     );
     *response.status_mut() = err.status;
     response
 }
 
-/// `GET /ui/login`
-pub async fn login_form() -> HttpResponse {
-    page(
+/// `GET /ui/login`: the form, with a CSRF token both in it and in a cookie (a login made
+/// from another site's page cannot read the cookie to copy it).
+pub async fn login_form(req: HttpRequest) -> HttpResponse {
+    let Some(csrf) = random_token() else {
+        return status_page(
+            actix_web::http::StatusCode::INTERNAL_SERVER_ERROR,
+            "无法生成表单令牌",
+        );
+    };
+    let secure = req
+        .app_data::<web::Data<Sessions>>()
+        .is_some_and(|s| s.secure);
+    let mut response = page(
         "登录",
+        None,
         html! {
             h1 { "登录" }
             form method="post" action="/ui/login" {
+                input type="hidden" name="csrf" value=(csrf);
                 label { "令牌 " input type="password" name="token" autocomplete="off" required; }
                 " " button type="submit" { "登录" }
             }
         },
-    )
+    );
+    let _ = response.add_cookie(&ui_cookie(LOGIN_CSRF_COOKIE, csrf, secure));
+    response
 }
 
 #[derive(Deserialize)]
 pub struct LoginForm {
     token: String,
+    #[serde(default)]
+    csrf: String,
 }
 
-/// `POST /ui/login`: checks the token, then keeps it in an HttpOnly cookie for `/ui`.
+/// `POST /ui/login`: rate-limited per address; checks the form's CSRF token and the
+/// token, then starts a session whose opaque id is the only thing the cookie holds.
 pub async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> HttpResponse {
-    let token = form.into_inner().token;
-    let known = req
-        .app_data::<web::Data<super::AuthConfig>>()
-        .is_some_and(|config| config.principal_for(&token).is_some());
-    if !known {
-        let mut response = page(
-            "登录",
-            html! { h1 { "登录" } p class="bad" { "令牌无效" } a href="/ui/login" { "重试" } },
-        );
-        *response.status_mut() = actix_web::http::StatusCode::UNAUTHORIZED;
-        return response;
+    use actix_web::http::StatusCode;
+    let Some(sessions) = req.app_data::<web::Data<Sessions>>() else {
+        return status_page(StatusCode::SERVICE_UNAVAILABLE, "此服务器未启用登录");
+    };
+    let address = req
+        .peer_addr()
+        .map_or(std::net::IpAddr::from([0, 0, 0, 0]), |a| a.ip());
+    if !sessions.may_try_login(address) {
+        return status_page(StatusCode::TOO_MANY_REQUESTS, "登录尝试过多，请稍后再试");
     }
-    let cookie = Cookie::build(TOKEN_COOKIE, token)
-        .path("/ui")
-        .http_only(true)
-        .same_site(SameSite::Strict)
-        .finish();
+    let form = form.into_inner();
+    let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
+    if !expected.is_some_and(|e| same_secret(&e, &form.csrf)) {
+        return status_page(StatusCode::FORBIDDEN, "表单已失效，请重新打开登录页");
+    }
+    let principal = req
+        .app_data::<web::Data<super::AuthConfig>>()
+        .and_then(|config| config.principal_for(&form.token));
+    let Some(principal) = principal else {
+        return status_page(StatusCode::UNAUTHORIZED, "令牌无效");
+    };
+    let Some((id, _csrf)) = sessions.start(principal) else {
+        return status_page(StatusCode::INTERNAL_SERVER_ERROR, "无法开始会话");
+    };
+    let mut spent = ui_cookie(LOGIN_CSRF_COOKIE, String::new(), sessions.secure);
+    spent.make_removal();
     HttpResponse::SeeOther()
         .insert_header((LOCATION, "/ui/"))
-        .cookie(cookie)
+        .cookie(ui_cookie(SESSION_COOKIE, id, sessions.secure))
+        .cookie(spent)
         .finish()
 }
 
-/// `POST /ui/logout`
-pub async fn logout() -> HttpResponse {
-    let mut cookie = Cookie::build(TOKEN_COOKIE, "").path("/ui").finish();
+#[derive(Deserialize)]
+pub struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /ui/logout`: ends the session if the form carries its CSRF token.
+pub async fn logout(req: HttpRequest, form: web::Form<LogoutForm>) -> HttpResponse {
+    if let (Some(cookie), Some(sessions)) = (
+        req.cookie(SESSION_COOKIE),
+        req.app_data::<web::Data<Sessions>>(),
+    ) && let Some(session) = sessions.get(cookie.value())
+    {
+        if !same_secret(&session.csrf, &form.csrf) {
+            return status_page(actix_web::http::StatusCode::FORBIDDEN, "表单已失效");
+        }
+        sessions.end(cookie.value());
+    }
+    let mut cookie = ui_cookie(SESSION_COOKIE, String::new(), false);
     cookie.make_removal();
     HttpResponse::SeeOther()
         .insert_header((LOCATION, "/ui/login"))
@@ -187,7 +268,7 @@ pub async fn tickets(
     state: web::Data<AppState>,
     query: web::Query<TicketQuery>,
 ) -> HttpResponse {
-    let Some(caller) = caller(&req) else {
+    let Some((caller, csrf)) = caller(&req) else {
         return to_login();
     };
     let principal = match caller.require(Capability::ReadTickets) {
@@ -208,6 +289,7 @@ pub async fn tickets(
     let selected = |v: &Option<String>| v.clone().unwrap_or_default();
     page(
         "工单列表",
+        csrf.as_deref(),
         html! {
             h1 { "工单列表" }
             form method="get" action="/ui/" {
@@ -238,7 +320,15 @@ pub async fn tickets(
     )
 }
 
-fn decision_row(entry: &Value, rules: &std::collections::BTreeMap<String, String>) -> Markup {
+type RuleTexts = std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>;
+
+/// One trail row; each cited rule's text is the deciding version's.
+fn decision_row(entry: &Value, texts: &RuleTexts) -> Markup {
+    let empty = std::collections::BTreeMap::new();
+    let rules = entry["policy"]["version"]
+        .as_str()
+        .and_then(|v| texts.get(v))
+        .unwrap_or(&empty);
     let cite: Vec<String> = entry["cite"]
         .as_array()
         .into_iter()
@@ -283,7 +373,7 @@ pub async fn ticket(
     state: web::Data<AppState>,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let Some(caller) = caller(&req) else {
+    let Some((caller, csrf)) = caller(&req) else {
         return to_login();
     };
     let principal: Principal = match caller.require(Capability::ReadTrail) {
@@ -307,6 +397,7 @@ pub async fn ticket(
     let chain = &trail["chain"];
     page(
         &format!("工单 {}", text(&t["id"])),
+        csrf.as_deref(),
         html! {
             h1 { "工单 " (text(&t["id"])) }
             table {

@@ -46,6 +46,25 @@ impl RuleBook {
         Ok(book)
     }
 
+    /// The rule texts of a stored version's sources (`policies/<id>/rules.toml` of the set
+    /// and its parents), by id: what the auditor sees beside a decision made by it.
+    pub fn texts_of(
+        sources: &std::collections::BTreeMap<String, String>,
+    ) -> std::collections::BTreeMap<String, String> {
+        let mut texts = std::collections::BTreeMap::new();
+        for (path, text) in sources {
+            if path.starts_with("policies/")
+                && path.ends_with("/rules.toml")
+                && let Ok(book) = toml::from_str::<Self>(text)
+            {
+                for rule in book.rule {
+                    texts.entry(rule.id).or_insert(rule.text);
+                }
+            }
+        }
+        texts
+    }
+
     pub fn ids(&self) -> BTreeSet<&str> {
         self.rule.iter().map(|r| r.id.as_str()).collect()
     }

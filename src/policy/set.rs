@@ -263,6 +263,9 @@ struct ReadSet {
     manifest_text: String,
     script_path: String,
     script: Option<String>,
+    /// `rules.toml`: part of the version, so an auditor reads the rule text that decided.
+    rules_path: String,
+    rules: Option<String>,
 }
 
 fn read_set(paths: &Paths, id: &str) -> Result<ReadSet, PolicyError> {
@@ -291,12 +294,20 @@ fn read_set(paths: &Paths, id: &str) -> Result<ReadSet, PolicyError> {
             ));
         }
     };
+    let rules_path = format!("policies/{id}/rules.toml");
+    let rules = match super::confine::read_within(&dir, &dir.join("rules.toml")) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(source_error(&rules_path, format!("cannot read: {e}"), None)),
+    };
     Ok(ReadSet {
         file,
         manifest_path,
         manifest_text,
         script_path,
         script,
+        rules_path,
+        rules,
     })
 }
 
@@ -414,6 +425,9 @@ fn fingerprint_of<'a>(
         if let Some(script) = &set.script {
             frame(&mut hasher, &set.script_path, script.as_bytes());
         }
+        if let Some(rules) = &set.rules {
+            frame(&mut hasher, &set.rules_path, rules.as_bytes());
+        }
     }
     for (name, bytes) in plugins {
         frame(&mut hasher, name, bytes);
@@ -483,6 +497,10 @@ pub fn compile_set(
         if let Some(script) = &set.script {
             frame(&mut hasher, &set.script_path, script.as_bytes());
             sources.insert(set.script_path.clone(), script.clone());
+        }
+        if let Some(rules) = &set.rules {
+            frame(&mut hasher, &set.rules_path, rules.as_bytes());
+            sources.insert(set.rules_path.clone(), rules.clone());
         }
     }
     for (name, source) in &plugins {

@@ -298,10 +298,11 @@ impl Service {
 }
 
 /// What the auditor's page of one ticket shows: its trail (whose ticket carries every
-/// unit's clocks), and the text of every rule its set lists.
+/// unit's clocks), and the text of every rule, by the policy version that cited it.
 pub struct TicketPageData {
     pub trail: TrailView,
-    pub rules: std::collections::BTreeMap<String, String>,
+    /// version → rule id → text, as that version's stored `rules.toml` says.
+    pub rules: std::collections::BTreeMap<String, std::collections::BTreeMap<String, String>>,
 }
 
 impl Service {
@@ -312,29 +313,34 @@ impl Service {
         id: &str,
     ) -> Result<TicketPageData, ServiceError> {
         let row = self.scoped_row(principal, id)?;
-        let rules = self.rule_texts(&row.policy_id);
-        Ok(TicketPageData {
-            trail: self.trail_of(row, principal.pii)?,
-            rules,
-        })
+        let trail = self.trail_of(row, principal.pii)?;
+        let mut rules = std::collections::BTreeMap::new();
+        for entry in &trail.entries {
+            let Some(policy) = &entry.policy else {
+                continue;
+            };
+            if rules.contains_key(&policy.version) {
+                continue;
+            }
+            rules.insert(
+                policy.version.clone(),
+                self.rule_texts(&policy.id, &policy.version)?,
+            );
+        }
+        Ok(TicketPageData { trail, rules })
     }
 
-    /// The rule texts a set lists in its `rules.toml` and its parents', by id, to show
-    /// beside each `cite`.
-    fn rule_texts(&self, policy: &str) -> std::collections::BTreeMap<String, String> {
-        let paths = self.registry.paths();
-        let mut chain = vec![policy.to_owned()];
-        if let Some(set) = self.registry.get(policy) {
-            chain.extend(set.parents().iter().cloned());
-        }
-        let mut texts = std::collections::BTreeMap::new();
-        for id in chain.iter().rev() {
-            if let Ok(book) = crate::policy::RuleBook::read(&paths.set_dir(id), id) {
-                for rule in book.rule {
-                    texts.insert(rule.id, rule.text);
-                }
-            }
-        }
-        texts
+    /// The rule texts of one stored version, by id.
+    fn rule_texts(
+        &self,
+        policy: &str,
+        version: &str,
+    ) -> Result<std::collections::BTreeMap<String, String>, ServiceError> {
+        let Some(row) = self.store.policy_version(policy, version)? else {
+            return Ok(std::collections::BTreeMap::new());
+        };
+        let sources: std::collections::BTreeMap<String, String> =
+            serde_json::from_str(&row.sources).unwrap_or_default();
+        Ok(crate::policy::RuleBook::texts_of(&sources))
     }
 }
