@@ -7,6 +7,7 @@
 #   SECS=30 C=64 JURISDICTION=hohhot bash benches/load.sh
 #   BIN=/path/to/jiesu bash benches/load.sh    # measure another build (e.g. the previous one)
 #   SERVE_ARGS="--policies DIR --plugins DIR"  # …with the policies it shipped with
+#   DEV_FLAG= BIN=…                            # a build from before `serve --dev`
 #
 # Needs `wrk` (Debian's package; installed if missing) and curl.
 set -euo pipefail
@@ -25,7 +26,7 @@ fi
 work=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$work"' EXIT
 # shellcheck disable=SC2086 # SERVE_ARGS is a list of flags
-JIESU_LOG=warn "$BIN" serve --dev --bind 127.0.0.1:0 ${SERVE_ARGS:-} \
+JIESU_LOG=warn "$BIN" serve ${DEV_FLAG---dev} --bind 127.0.0.1:0 ${SERVE_ARGS:-} \
     --database "sqlite://$work/load.db" >"$work/out" 2>"$work/err" &
 pid=$!
 for _ in $(seq 100); do

@@ -246,3 +246,59 @@ fn a_live_policy_that_turns_hostile_on_one_ticket_fails_that_ticket_only() {
 
     assert_alive(&server);
 }
+
+#[test]
+fn a_hostile_edit_is_refused_by_the_live_reload_and_the_old_version_serves() {
+    let tree = PolicyTree::shipped();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start_with(ServerOptions::for_tree(&dir.path().join("j.db"), &tree));
+    let (_, before) = server.post("/api/v1/tickets", &filing("anshan", "noise", "噪音"));
+    let version = before["policy"]["version"].clone();
+    let main = tree.policies().join("anshan/main.rhai");
+    let script = std::fs::read_to_string(&main).unwrap();
+    // Every route now builds a value deep enough to overflow a default stack: the golden
+    // run on the watcher's thread hits it first.
+    std::fs::write(
+        &main,
+        script.replace(
+            "fn route(ticket) {",
+            &format!("fn route(ticket) {{\n    {DEEP_MIX}"),
+        ),
+    )
+    .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        let (_, list) = server.get("/api/v1/policies");
+        let anshan = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["id"] == "anshan")
+            .unwrap()
+            .clone();
+        if !anshan["last_error"].is_null() {
+            break anshan;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the edit was never looked at:\n{}",
+            server.logs()
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert_eq!(
+        status["version"], version,
+        "the old version serves: {status}"
+    );
+    assert!(
+        status["last_error"]["file"]
+            .as_str()
+            .unwrap()
+            .contains("anshan"),
+        "{status}"
+    );
+    let (code, filed) = server.post("/api/v1/tickets", &filing("anshan", "noise", "噪音"));
+    assert_eq!(code, 201, "{filed}");
+    assert_eq!(filed["policy"]["version"], version);
+    assert_alive(&server);
+}

@@ -402,6 +402,13 @@ fn two_servers_sweeping_one_database_fire_every_action_exactly_once() {
     for kinds in per_ticket.values() {
         assert_eq!(kinds, &["remind", "notify", "remind", "escalate"]);
     }
+    // A sweep that lost the race left nothing behind: every row is what a sealed write left.
+    let (code, out, err) = common::jiesu(&[
+        "verify",
+        "--database",
+        &format!("sqlite://{}", db.display()),
+    ]);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 #[test]
@@ -484,6 +491,16 @@ fn a_killed_server_loses_no_acknowledged_action_and_half_applies_none() {
             "{id}: a ticket is never half filed"
         );
     }
+    drop(server);
+    let (code, out, err) = common::jiesu(&[
+        "verify",
+        "--database",
+        &format!("sqlite://{}", db.display()),
+    ]);
+    assert_eq!(
+        code, 0,
+        "the kill left the ledger and every row consistent: {out}{err}"
+    );
 }
 
 #[test]

@@ -138,8 +138,11 @@ fn append_trail(
         .select((trail_entries::seq, trail_entries::hash))
         .first(conn)
         .optional()?;
-    let sealed = seal_after(ticket_id, last, entries, secret.as_deref())
-        .map_err(|_| diesel::result::Error::RollbackTransaction)?;
+    let sealed = seal_after(ticket_id, last, entries, secret.as_deref()).map_err(|_| {
+        diesel::result::Error::QueryBuilderError(
+            "the ticket's requester secret is missing: its trail cannot be sealed".into(),
+        )
+    })?;
     let rows: Vec<TrailRow> = sealed.iter().map(TrailRow::from).collect();
     diesel::insert_into(trail_entries::table)
         .values(&rows)
@@ -147,15 +150,27 @@ fn append_trail(
     Ok(sealed)
 }
 
-/// One write inside an open transaction: `None` when its guard no longer holds.
+/// A write whose guard no longer holds: rolled back whole (a guard may have bumped the
+/// revision before it found the clock taken, and a row changed without a ledger entry would
+/// read as tampering), then reported as `None`.
+fn guard_failed<T>(result: QueryResult<T>) -> QueryResult<Option<T>> {
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(diesel::result::Error::RollbackTransaction) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// One write inside an open transaction; `RollbackTransaction` when its guard no longer
+/// holds.
 fn apply_one(
     conn: &mut SqliteConnection,
     write: TicketWrite,
     now: i64,
     signer: Option<&Signer>,
-) -> QueryResult<Option<Vec<TrailEntry>>> {
+) -> QueryResult<Vec<TrailEntry>> {
     if !check_guard(conn, &write, now)? {
-        return Ok(None);
+        return Err(diesel::result::Error::RollbackTransaction);
     }
     for clock in &write.deadlines {
         let row = DeadlineRow::encode(&write.ticket_id, &write.jurisdiction, clock, now);
@@ -197,7 +212,7 @@ fn apply_one(
             .execute(conn)?;
     }
     super::ledger::seal_ticket(conn, &write.ticket_id, now, signer)?;
-    Ok(Some(sealed))
+    Ok(sealed)
 }
 
 impl Store {
@@ -209,7 +224,11 @@ impl Store {
         now: i64,
     ) -> Result<Option<Vec<TrailEntry>>, StoreError> {
         let signer = self.signer();
-        self.write(|conn| apply_one(conn, write, now, signer.as_deref()))
+        match self.write(|conn| apply_one(conn, write, now, signer.as_deref())) {
+            Ok(sealed) => Ok(Some(sealed)),
+            Err(StoreError::Query(diesel::result::Error::RollbackTransaction)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     /// Applies many writes in one transaction, each in a savepoint of its own: one that
@@ -226,9 +245,9 @@ impl Store {
             Ok(writes
                 .into_iter()
                 .map(|write| {
-                    conn.transaction(|savepoint| {
+                    guard_failed(conn.transaction(|savepoint| {
                         apply_one(savepoint, write, now, signer.as_deref())
-                    })
+                    }))
                     .map_err(StoreError::from)
                 })
                 .collect())
