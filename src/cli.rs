@@ -78,7 +78,20 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     // A bad token entry stops the server before it touches the database.
     let mut tokens = Vec::new();
     for token in settings.tokens.clone() {
-        tokens.push(token.into_principal().map_err(CliError::Tokens)?);
+        let (digest, principal) = token.into_principal().map_err(CliError::Tokens)?;
+        // The name is the actor on the trail and scopes idempotency keys: two tokens with
+        // one name (or one named like the bootstrap admin) would pass for each other.
+        if principal.name == "admin"
+            || tokens
+                .iter()
+                .any(|(_, p): &([u8; 32], crate::domain::Principal)| p.name == principal.name)
+        {
+            return Err(CliError::Tokens(format!(
+                "token `{}`: names must be unique (and `admin` is the bootstrap admin's)",
+                principal.name
+            )));
+        }
+        tokens.push((digest, principal));
     }
     let open_to_loopback = settings.admin_token.is_none() && tokens.is_empty();
     if open_to_loopback && !args.dev {
@@ -88,6 +101,14 @@ pub fn serve(args: &ServeArgs) -> Result<ExitCode, CliError> {
     }
     let auth = AuthConfig::new(settings.admin_token.as_deref(), tokens, open_to_loopback);
     let store = writable_store(&settings, Store::connect(&settings.database)?)?;
+    // A trigger or table added around the server would change rows before they are sealed.
+    let differences = store.schema_differences()?;
+    if !differences.is_empty() {
+        return Err(CliError::Usage(format!(
+            "the database's schema is not the one the migrations made, so writes could be altered before they are sealed: {}; hint: remove what was added (`jiesu verify` lists it), then start again",
+            differences.join("; ")
+        )));
+    }
     let registry = Arc::new(Registry::load(
         paths(&settings),
         settings.jurisdictions.clone(),
@@ -719,6 +740,9 @@ pub fn verify(args: &VerifyArgs) -> Result<ExitCode, CliError> {
                 Some(seq) => println!("✗ ticket {}: entry {seq}: {}", broken.ticket, broken.reason),
                 None => println!("✗ ticket {}: {}", broken.ticket, broken.reason),
             }
+        }
+        for problem in &report.schema_problems {
+            println!("✗ schema: {problem}");
         }
         for problem in &report.ledger_problems {
             println!(

@@ -571,3 +571,33 @@ fn a_server_without_tokens_refuses_to_start_unless_told_it_is_a_developers() {
     );
     assert!(!dir.path().join("j.db").exists(), "nothing was created");
 }
+
+#[test]
+fn token_names_must_be_unique() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("jiesu.toml");
+    let entry = |name: &str, secret: &str| {
+        format!(
+            "[[tokens]]\nname = \"{name}\"\nrole = \"auditor\"\nsha256 = \"{}\"\n\n",
+            hex::encode(<sha2::Sha256 as sha2::Digest>::digest(secret.as_bytes()))
+        )
+    };
+    for text in [
+        entry("desk", "a") + entry("desk", "b").as_str(),
+        entry("admin", "c"),
+    ] {
+        std::fs::write(&config, text).unwrap();
+        let db = format!("sqlite://{}", dir.path().join("j.db").display());
+        let (code, _, err) = common::jiesu(&[
+            "serve",
+            "--bind",
+            "127.0.0.1:0",
+            "--database",
+            &db,
+            "--config",
+            config.to_str().unwrap(),
+        ]);
+        assert_ne!(code, 0);
+        assert!(err.contains("names must be unique"), "{err}");
+    }
+}

@@ -133,6 +133,42 @@ fn dry_runs_of_hostile_candidates_fail_alone_and_name_file_and_hook() {
         assert!(!message.contains("机密"), "{name} leaks: {body}");
         assert_alive(&server);
     }
+    // A chain of plugins, each spending most of a budget and importing the next: one
+    // budget covers them all, so the dry run stops within it, not 300 ms per plugin.
+    let mut sources = serde_json::Map::new();
+    for i in 0..30 {
+        sources.insert(
+            format!("plugins/chain{i}.rhai"),
+            json!(format!(
+                "let a = []; for i in 0..1500 {{ a = [a]; }}\n{}",
+                if i < 29 {
+                    format!("import \"chain{}\" as next;", i + 1)
+                } else {
+                    String::new()
+                }
+            )),
+        );
+    }
+    sources.insert(
+        "main.rhai".into(),
+        json!(format!(
+            "import \"chain0\" as c;\n{}",
+            route("#{ lead: \"as-environment\", cite: [\"AS-3\"] }")
+        )),
+    );
+    let started = Instant::now();
+    let (status, body) = server.post(
+        path,
+        &json!({"hook": "route", "ticket": ticket, "sources": sources}),
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "chained plugins took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(status, 422, "{body}");
+    assert_alive(&server);
+
     let (status, body) = server.post(
         path,
         &json!({"hook": "route", "ticket": ticket,

@@ -455,3 +455,19 @@ fn metrics_count_filings_and_decisions() {
         "{text}"
     );
 }
+
+#[test]
+fn a_dev_server_refuses_cross_site_requests_from_a_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(&dir.path().join("j.db"));
+    let body = noise_complaint().to_string();
+    let (status, answer) = server.post_raw(
+        "/api/v1/tickets",
+        &body,
+        &[("Origin", "https://evil.example")],
+    );
+    assert_eq!(status, 401, "{answer}");
+    let own = server.base.clone();
+    let (status, answer) = server.post_raw("/api/v1/tickets", &body, &[("Origin", &own)]);
+    assert_eq!(status, 201, "the machine's own page passes: {answer}");
+}

@@ -39,6 +39,21 @@ fn a_county_scoped_admin_token_stays_in_its_county() {
         !body.to_string().contains("noise"),
         "no content leaks: {body}"
     );
+    // Its own set, but a candidate that extends another county's set to borrow it: refused.
+    let (status, body) = server.post_as(
+        "/api/v1/policies/anshan/evaluate",
+        &json!({"hook": "route", "ticket": {"category": "complaint", "topic": "noise"},
+                "sources": {"policy.toml": "id = \"anshan\"\nname = \"x\"\nextends = \"hohhot\"\n"}}),
+        Some(&county),
+    );
+    assert_eq!(status, 403, "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("extends `hohhot`"),
+        "{body}"
+    );
     // Its own ticket: evaluated.
     let (status, body) = server.post_as(
         "/api/v1/policies/anshan/evaluate",

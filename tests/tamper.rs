@@ -825,3 +825,57 @@ fn every_edit_of_every_table_is_detected_by_name() {
     let (code, out) = run(&["verify", "--database", &url(&copy)]);
     assert_eq!(code, 0, "hash checks alone cannot see a re-seal: {out}");
 }
+
+/// The trail API checks a ticket's ledger entries too: their hashes, their links to the
+/// entries after them, their signatures with the server's key.
+#[test]
+fn the_trail_api_sees_a_ticket_resealed_with_its_ledger_entries_patched() {
+    let base = baseline();
+    let copy = base.dir.path().join("patched.db");
+    std::fs::copy(&base.db, &copy).unwrap();
+    let trail = reseal_trail(&copy, &base.a, |e| {
+        e[2].output = json!({"lead": "as-housing"})
+    });
+    // Only this ticket's ledger rows are patched to the new hashes, not re-chained.
+    for (seq, entry) in trail.iter().enumerate() {
+        sql(
+            &copy,
+            &format!(
+                "UPDATE ledger SET trail_hash = {} WHERE subject = {} AND trail_seq = {}",
+                q(&entry.hash),
+                q(&base.a),
+                seq + 1
+            ),
+        );
+    }
+    let server = Server::start_with(ServerOptions::new(&copy));
+    let (_, view) = server.get(&format!("/api/v1/tickets/{}/trail", base.a));
+    assert_eq!(view["chain"]["valid"], false, "{}", view["chain"]);
+    assert!(
+        view["chain"]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("ledger entry"),
+        "{}",
+        view["chain"]
+    );
+}
+
+#[test]
+fn a_server_refuses_a_database_with_a_trigger_added() {
+    let base = baseline();
+    sql(
+        &base.db,
+        "CREATE TRIGGER reroute AFTER INSERT ON tickets BEGIN UPDATE tickets SET lead_unit_id = 'as-housing' WHERE id = NEW.id; END",
+    );
+    let (code, _, err) = common::jiesu(&[
+        "serve",
+        "--dev",
+        "--bind",
+        "127.0.0.1:0",
+        "--database",
+        &url(&base.db),
+    ]);
+    assert_ne!(code, 0);
+    assert!(err.contains("trigger `reroute`"), "{err}");
+}

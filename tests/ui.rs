@@ -175,6 +175,16 @@ fn people_log_in_to_an_opaque_session_with_csrf_and_a_rate_limit() {
         .send_form([("token", "audit-secret")])
         .unwrap();
     assert_eq!(forged.status().as_u16(), 403);
+    let empty = agent
+        .post(format!("{base}/ui/login"))
+        .header("Cookie", "jiesu_login_csrf=")
+        .send_form([("token", "audit-secret"), ("csrf", "")])
+        .unwrap();
+    assert_eq!(
+        empty.status().as_u16(),
+        403,
+        "an empty token pair is no token"
+    );
     assert_eq!(log_in(&agent, &base, "guess").status().as_u16(), 401);
 
     let login = log_in(&agent, &base, "audit-secret");

@@ -138,9 +138,18 @@ impl TrailEntry {
         let Some(requester) = requester_of(&self.input) else {
             return Ok(Cow::Borrowed(&self.input));
         };
-        let committed = match requester.get(ERASED).and_then(Value::as_str) {
-            Some(erased) => erased.to_owned(),
-            None => commitment(secret.ok_or(MissingSecret)?, requester),
+        // Only a requester that is the erasure marker alone, on a ticket whose secret is
+        // gone, stands for its commitment; anything else is committed as it stands, so a
+        // name added beside the marker, or a marker put on a live ticket, fails the hash.
+        let marker = requester
+            .as_object()
+            .filter(|fields| fields.len() == 1)
+            .and_then(|fields| fields.get(ERASED))
+            .and_then(Value::as_str);
+        let committed = match (marker, secret) {
+            (Some(erased), None) => erased.to_owned(),
+            (_, Some(secret)) => commitment(secret, requester),
+            (None, None) => return Err(MissingSecret),
         };
         let mut input = self.input.clone();
         if let Some(slot) = input
@@ -162,6 +171,9 @@ impl TrailEntry {
     /// canonical form (keys sorted), which is also the stored form. `secret` is the ticket's,
     /// needed when the entry carries a requester.
     pub fn compute_hash(&self, secret: Option<&[u8]>) -> Result<String, MissingSecret> {
+        if !(1..=TRAIL_FORMAT).contains(&self.format) {
+            return Ok(format!("(unknown format {})", self.format));
+        }
         let input = self.hashed_input(secret)?;
         let mut h = Sha256::new();
         frame(

@@ -106,6 +106,9 @@ impl LedgerEntry {
     }
 
     pub fn compute_hash(&self) -> String {
+        if !(1..=LEDGER_FORMAT).contains(&self.format) {
+            return format!("(unknown format {})", self.format);
+        }
         let mut h = Sha256::new();
         if self.format == 1 {
             frame(&mut h, b"jiesu-ledger-v1");

@@ -62,6 +62,14 @@ impl Signer {
         &self.id
     }
 
+    /// A verifier for this key's signatures: what the server checks a ticket's ledger
+    /// entries with when it shows the ticket's chain.
+    pub fn verifier(&self) -> Verifier {
+        Verifier {
+            keys: vec![(self.id.clone(), self.key.verifying_key())],
+        }
+    }
+
     /// The signature over a ledger entry's hash, hex.
     pub fn sign(&self, hash: &str) -> String {
         hex::encode(self.key.sign(&message(hash)).to_bytes())

@@ -202,6 +202,18 @@ pub fn load_dir(dir: &Path) -> Result<CalendarSet, CalendarError> {
         path: dir.to_owned(),
         source,
     };
+    // The folder itself must not lead out of the one holding it (a symlinked
+    // `plugins/calendars`): its files are stored as policy sources and echoed in errors.
+    if let (Some(parent), Ok(real)) = (dir.parent(), dir.canonicalize())
+        && parent
+            .canonicalize()
+            .is_ok_and(|root| !real.starts_with(root))
+    {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            "the calendars folder leads outside plugins/ (a symlink?); hint: copy the files in instead",
+        )));
+    }
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(io)?
         .collect::<Result<Vec<_>, _>>()
@@ -210,6 +222,11 @@ pub fn load_dir(dir: &Path) -> Result<CalendarSet, CalendarError> {
         .map(|entry| entry.path())
         .filter(|p| p.is_file())
         .collect();
+    // A calendar file reached through a symlink out of the folder is not read: its content
+    // would be stored as policy source and shown with every version.
+    if let Ok(root) = dir.canonicalize() {
+        paths.retain(|p| p.canonicalize().is_ok_and(|real| real.starts_with(&root)));
+    }
     paths.sort();
 
     let mut builders: BTreeMap<String, Builder> = BTreeMap::new();

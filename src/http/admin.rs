@@ -32,7 +32,17 @@ pub async fn sweep(
         let value: Value = serde_json::from_slice(&body).map_err(ApiError::from_body_error)?;
         match value {
             Value::Null => SweepRequest::default(),
-            value => serde_path_to_error::deserialize(value).map_err(ApiError::invalid_field)?,
+            // An array would deserialize into the struct's fields in order (`[]` as all
+            // defaults): a sweep request is an object or nothing.
+            Value::Object(_) => {
+                serde_path_to_error::deserialize(value).map_err(ApiError::invalid_field)?
+            }
+            _ => {
+                return Err(ApiError::bad_request(
+                    "invalid_body",
+                    "the body must be a JSON object (or empty)",
+                ));
+            }
         }
     };
     let now = request.now.map_or_else(Utc::now, |t| t.with_timezone(&Utc));

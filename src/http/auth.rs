@@ -130,6 +130,12 @@ pub fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {
         ));
     }
     match req.peer_addr() {
+        // A page on another site can make the developer's browser post to loopback; the
+        // browser says where it came from, and only the machine's own pages pass.
+        Some(_) if config.loopback_admin && cross_site(req) => Err(unauthorized(
+            "missing_token",
+            "a cross-site request to a --dev server: send a bearer token",
+        )),
         Some(peer) if config.loopback_admin && peer.ip().is_loopback() => {
             Ok(Caller(Principal::admin(format!("local:{}", peer.ip()))))
         }
@@ -138,6 +144,23 @@ pub fn identify(req: &HttpRequest) -> Result<Caller, ApiError> {
             "no token is configured, so this server serves loopback callers only",
         )),
     }
+}
+
+/// Whether the request says it comes from a page not served by this machine.
+fn cross_site(req: &HttpRequest) -> bool {
+    let Some(origin) = req
+        .headers()
+        .get(actix_web::http::header::ORIGIN)
+        .and_then(|o| o.to_str().ok())
+    else {
+        return false;
+    };
+    let authority = origin.split_once("://").map_or(origin, |(_, a)| a);
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or_default(),
+        None => authority.split(':').next().unwrap_or_default(),
+    };
+    !matches!(host, "127.0.0.1" | "localhost" | "::1")
 }
 
 impl FromRequest for Caller {

@@ -141,8 +141,8 @@ pub async fn trails_jsonl(
                     None,
                 ),
             };
-            if out.blocking_send(web::Bytes::from(lines)).is_err() {
-                return; // the client went away
+            if !out.send(web::Bytes::from(lines)) {
+                return; // the client went away, or stopped reading
             }
             match next {
                 Some(id) => after = Some(id),

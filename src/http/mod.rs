@@ -35,6 +35,7 @@ pub struct AppState {
     /// time switching and queueing for SQLite's single writer.
     gate: Semaphore,
     workers: workers::Workers,
+    streams: Arc<Semaphore>,
 }
 
 impl AppState {
@@ -44,21 +45,34 @@ impl AppState {
             service,
             gate: Semaphore::new(cores * BLOCKING_PER_CORE),
             workers: workers::Workers::start(cores * BLOCKING_PER_CORE),
+            streams: Arc::new(Semaphore::new(STREAMS)),
         }
     }
 
-    /// Streams what `produce` sends, produced on a worker; the worker stops when the client
-    /// goes away. Memory is bounded by the channel: `produce` waits for a slow client.
+    /// Streams what `produce` sends. The producer runs on a thread of its own, at most
+    /// [`STREAMS`] at a time (`503` beyond), so a client that stops reading holds neither a
+    /// worker nor memory: the producer gives up after [`STALLED`] without progress.
     pub fn stream(
         &self,
-        produce: impl FnOnce(&Service, &tokio::sync::mpsc::Sender<web::Bytes>) + Send + 'static,
+        produce: impl FnOnce(&Service, &Chunks) + Send + 'static,
     ) -> Result<
         impl futures_util::Stream<Item = Result<web::Bytes, std::convert::Infallible>> + 'static,
         ApiError,
     > {
+        let Ok(permit) = Arc::clone(&self.streams).try_acquire_owned() else {
+            return Err(ApiError::new(
+                actix_web::http::StatusCode::SERVICE_UNAVAILABLE,
+                "storage_busy",
+                format!("{STREAMS} exports are running; try again when one is done"),
+            ));
+        };
         let (sender, receiver) = tokio::sync::mpsc::channel::<web::Bytes>(STREAM_CHUNKS);
         let service = Arc::clone(&self.service);
-        self.workers.spawn(move || produce(&service, &sender))?;
+        crate::policy::stack::spawn("jiesu-export", move || {
+            let _permit = permit;
+            produce(&service, &Chunks(sender));
+        })
+        .map_err(|e| ApiError::internal(format!("cannot start an export: {e}")))?;
         Ok(futures_util::stream::unfold(
             receiver,
             |mut receiver| async move { receiver.recv().await.map(|chunk| (Ok(chunk), receiver)) },
@@ -91,6 +105,41 @@ const BLOCKING_PER_CORE: usize = 4;
 
 /// Chunks a streamed response buffers before its producer waits for the client.
 const STREAM_CHUNKS: usize = 4;
+/// Connections one HTTP worker holds at most.
+const MAX_CONNECTIONS_PER_WORKER: usize = 2_048;
+
+/// Streamed responses produced at once.
+const STREAMS: usize = 2;
+/// How long a producer waits for a client that reads nothing before it gives up.
+const STALLED: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// Where a streamed response's producer sends its chunks.
+pub struct Chunks(tokio::sync::mpsc::Sender<web::Bytes>);
+
+impl Chunks {
+    /// Sends a chunk; `false` when the client went away or read nothing for [`STALLED`].
+    pub fn send(&self, chunk: web::Bytes) -> bool {
+        use tokio::sync::mpsc::error::TrySendError;
+        let deadline = std::time::Instant::now() + STALLED;
+        let mut chunk = chunk;
+        loop {
+            match self.0.try_send(chunk) {
+                Ok(()) => return true,
+                Err(TrySendError::Closed(_)) => return false,
+                Err(TrySendError::Full(back)) => {
+                    if std::time::Instant::now() >= deadline {
+                        tracing::warn!(
+                            "a streamed response's client read nothing for 60 s; giving up"
+                        );
+                        return false;
+                    }
+                    chunk = back;
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+            }
+        }
+    }
+}
 
 /// Routes and extractor settings, shared by the server and the in-process tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -175,6 +224,9 @@ pub async fn serve(
     .client_request_timeout(std::time::Duration::from_secs(5))
     .client_disconnect_timeout(std::time::Duration::from_secs(2))
     .keep_alive(std::time::Duration::from_secs(30))
+    // A body may trickle (only the head has a deadline): bound how many connections each
+    // worker holds, far below the process's file limit.
+    .max_connections(MAX_CONNECTIONS_PER_WORKER)
     .listen(listener)?;
     for addr in server.addrs() {
         println!("jiesu listening on http://{addr}");

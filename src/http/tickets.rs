@@ -19,7 +19,11 @@ fn idempotency_key(req: &HttpRequest) -> Result<Option<String>, ApiError> {
         .to_str()
         .ok()
         .map(str::trim)
-        .filter(|k| !k.is_empty() && k.len() <= MAX_IDEMPOTENCY_KEY)
+        .filter(|k| {
+            !k.is_empty()
+                && k.len() <= MAX_IDEMPOTENCY_KEY
+                && k.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
+        })
         .ok_or_else(|| {
             ApiError::bad_request(
                 "invalid_header",

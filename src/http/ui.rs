@@ -151,7 +151,7 @@ pub async fn login(req: HttpRequest, form: web::Form<LoginForm>) -> HttpResponse
     }
     let form = form.into_inner();
     let expected = req.cookie(LOGIN_CSRF_COOKIE).map(|c| c.value().to_owned());
-    if !expected.is_some_and(|e| same_secret(&e, &form.csrf)) {
+    if !expected.is_some_and(|e| !e.is_empty() && same_secret(&e, &form.csrf)) {
         return status_page(StatusCode::FORBIDDEN, "表单已失效，请重新打开登录页");
     }
     let principal = req
@@ -356,7 +356,7 @@ fn decision_row(entry: &Value, texts: &RuleTexts) -> Markup {
             }
             td {
                 @if let Some(version) = entry["policy"]["version"].as_str() {
-                    (text(&entry["policy"]["id"])) " " code title=(version) { (&version[..version.len().min(12)]) }
+                    (text(&entry["policy"]["id"])) " " code title=(version) { (version.chars().take(12).collect::<String>()) }
                 }
             }
             td {

@@ -38,16 +38,6 @@ impl Workers {
         Self { queue }
     }
 
-    /// Runs `f` on a worker without waiting for it (a streamed response's producer).
-    pub fn spawn(&self, f: impl FnOnce() + Send + 'static) -> Result<(), ApiError> {
-        let job: Job = Box::new(move || {
-            let _ = std::panic::catch_unwind(AssertUnwindSafe(f));
-        });
-        self.queue
-            .send(job)
-            .map_err(|_| ApiError::internal("the server is shutting down"))
-    }
-
     /// Runs `f` on a worker. A panic fails this request alone: the worker lives on.
     pub async fn run<T: Send + 'static>(
         &self,

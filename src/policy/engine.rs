@@ -54,9 +54,27 @@ pub mod budget {
         ThreadTime::try_now().ok().map(|t| t.as_duration())
     }
 
-    /// Starts the clock of a hook call.
-    pub fn start() {
-        STARTED.set(now());
+    thread_local! {
+        static DEPTH: Cell<usize> = const { Cell::new(0) };
+    }
+
+    /// Runs the clock while it lives. Nested budgets share the outermost one's start: a
+    /// plugin importing a plugin does not get a fresh 300 ms at every level.
+    pub struct Budget(());
+
+    impl Drop for Budget {
+        fn drop(&mut self) {
+            DEPTH.set(DEPTH.get().saturating_sub(1));
+        }
+    }
+
+    /// Starts the clock of a hook call, a compile, or a plugin's top level.
+    pub fn enter() -> Budget {
+        if DEPTH.get() == 0 {
+            STARTED.set(now());
+        }
+        DEPTH.set(DEPTH.get() + 1);
+        Budget(())
     }
 
     /// Whether the call has used up `super::limits::CPU_PER_CALL`.

@@ -131,7 +131,8 @@ pub fn run_golden_tests(set: &CompiledSet) -> Result<GoldenReport, PolicyError> 
                 .map(|n| n.to_string_lossy())
                 .unwrap_or_default()
         );
-        let text = super::confine::read_within(dir, &path)
+        // Inside the set's folder: a symlinked `tests/` must not read files elsewhere.
+        let text = super::confine::read_within(dir.parent().unwrap_or(dir), &path)
             .map_err(|e| location_error(Path::new(&label), format!("cannot read: {e}")))?;
         let file: GoldenFile = toml::from_str(&text).map_err(|e| toml_error(&label, &text, &e))?;
         for (index, case) in file.case.iter().enumerate() {

@@ -92,7 +92,7 @@ impl ModuleResolver for PluginResolver {
             ast.set_source(format!("plugins/{path}.rhai"));
             // A plugin's top level runs like a hook: on a roomy stack, on a CPU budget.
             let module = super::stack::with_room(|| {
-                super::engine::budget::start();
+                let _budget = super::engine::budget::enter();
                 Module::eval_ast_as_new(Scope::new(), &ast, engine)
             })
             .map_err(|e| EvalAltResult::ErrorInModule(path.to_owned(), e, pos))?;

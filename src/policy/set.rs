@@ -464,11 +464,14 @@ pub fn compile_set(
     let mut engine = sandboxed_engine();
     engine.set_module_resolver(resolver.clone());
     let mut layers = Vec::new();
+    // One CPU budget for every plugin the set's scripts import, however deeply nested, run
+    // on a roomy stack like any hook.
+    let _budget = super::engine::budget::enter();
     for set in &chain {
         let Some(script) = &set.script else { continue };
-        let mut ast = engine
-            .compile_into_self_contained(&Scope::new(), script)
-            .map_err(|e| match *e {
+        let mut ast =
+            super::stack::with_room(|| engine.compile_into_self_contained(&Scope::new(), script))
+                .map_err(|e| match *e {
                 EvalAltResult::ErrorParsing(ref kind, pos) => {
                     source_error(&set.script_path, kind.to_string(), position(pos))
                 }
@@ -658,7 +661,7 @@ impl CompiledSet {
                 .collect();
             let returned = with_runtime(|engine| {
                 let options = CallFnOptions::new().with_tag(Arc::clone(&self.context));
-                super::engine::budget::start();
+                let _budget = super::engine::budget::enter();
                 engine.call_fn_with_options::<Dynamic>(
                     options,
                     &mut Scope::new(),

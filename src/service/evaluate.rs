@@ -66,7 +66,20 @@ impl Service {
         let set = if body.sources.is_empty() {
             active
         } else {
-            self.candidate(policy, &body.sources)?
+            let candidate = self.candidate(policy, &body.sources)?;
+            // A candidate may not borrow a set outside the token's scope by extending it
+            // (its data, units and hooks would answer); the active set's own parents it
+            // inherits anyway.
+            if let Some(parent) = candidate
+                .parents()
+                .iter()
+                .find(|p| !principal.covers_jurisdiction(p) && !active.parents().contains(p))
+            {
+                return Err(ServiceError::Forbidden(format!(
+                    "the candidate extends `{parent}`, which this token does not cover"
+                )));
+            }
+            candidate
         };
         let ticket = match (&body.ticket_id, &body.ticket) {
             (Some(id), _) => {

@@ -43,6 +43,7 @@ pub struct Service {
     registry: Arc<Registry>,
     store: Store,
     metrics: metrics::Metrics,
+    readiness: std::sync::Mutex<Option<(std::time::Instant, Readiness)>>,
 }
 
 impl Service {
@@ -67,6 +68,7 @@ impl Service {
             registry,
             store,
             metrics: metrics::Metrics::default(),
+            readiness: std::sync::Mutex::new(None),
         })
     }
 
@@ -158,6 +160,23 @@ impl Service {
     /// Ready to serve: the database file is the one opened and takes a write, some policy
     /// set is active, and the watch on the policy folders holds. Each part says how it is.
     pub fn readiness(&self) -> Readiness {
+        // Open to anyone: answered from a second-old reading, so a flood of probes cannot
+        // queue on the writer's lock.
+        let mut cached = self
+            .readiness
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some((at, readiness)) = cached.as_ref()
+            && at.elapsed() < std::time::Duration::from_secs(1)
+        {
+            return readiness.clone();
+        }
+        let readiness = self.read_readiness();
+        *cached = Some((std::time::Instant::now(), readiness.clone()));
+        readiness
+    }
+
+    fn read_readiness(&self) -> Readiness {
         let database = match self.store.writable() {
             Ok(()) => Part::ok(),
             Err(e) => Part::failing(e.to_string()),

@@ -189,8 +189,10 @@ impl Service {
     /// checked, so a caller without `pii` does not get them.
     fn trail_of(&self, row: Ticket, pii: bool) -> Result<TrailView, ServiceError> {
         let offset = row.offset();
-        let entries = self.store.trail(&row.id)?;
-        let chain = super::verify::ticket_integrity(&self.store, &row.id, &entries)?;
+        let evidence = self.store.ticket_evidence(&row.id)?;
+        let chain =
+            super::verify::ticket_integrity(&row.id, &evidence, self.store.verifier().as_ref());
+        let entries = evidence.trail;
         let clocks = self.store.deadlines(&row.id)?;
         let namer = self.unit_namer(&row.jurisdiction);
         let ticket = TicketView::from_ticket(row, Some(&entries), &clocks, &namer);

@@ -14,7 +14,7 @@ use crate::audit::{
     ChainStatus, LedgerEntry, LedgerProblem, Subject, TrailEntry, Verifier, ledger_genesis,
     verify_chain,
 };
-use crate::store::{CurrentState, Store};
+use crate::store::{CurrentState, Evidence, Store};
 
 /// One ticket (or stored policy version) that does not verify, and why.
 #[derive(Debug, Clone, Serialize)]
@@ -35,11 +35,13 @@ pub struct VerifyReport {
     /// Entries whose signature was checked against the given public keys.
     pub signatures_checked: usize,
     pub ledger_problems: Vec<LedgerProblem>,
+    /// Triggers, views, tables or indexes the migrations did not make, and the like.
+    pub schema_problems: Vec<String>,
 }
 
 impl VerifyReport {
     pub fn valid(&self) -> bool {
-        self.broken.is_empty() && self.ledger_problems.is_empty()
+        self.broken.is_empty() && self.ledger_problems.is_empty() && self.schema_problems.is_empty()
     }
 }
 
@@ -158,21 +160,35 @@ fn row_problems(seq: i64, recorded: &str, rows: &BTreeMap<String, String>) -> Ve
     problems
 }
 
-/// The integrity of one ticket, as its trail view shows it: its chain and the ledger's
-/// view of it and its rows.
-pub fn ticket_integrity(
-    store: &Store,
-    id: &str,
-    trail: &[TrailEntry],
-) -> Result<ChainStatus, ServiceError> {
-    let secret = store.ticket_secret(id)?;
+/// The integrity of one ticket, as its trail view shows it: its chain, and the ledger's
+/// entries about it against its trail and rows. The ledger's own chain and signatures are
+/// `jiesu verify`'s to check: they span every ticket.
+pub fn ticket_integrity(id: &str, evidence: &Evidence, verifier: Option<&Verifier>) -> ChainStatus {
+    let trail = &evidence.trail;
     let mut vouched = Vouched::default();
-    for entry in store.ledger_of(id)? {
-        vouched.record(&entry);
+    for entry in &evidence.ledger {
+        vouched.record(entry);
     }
-    let rows = store.ticket_state(id)?;
-    let problems = ticket_problems(id, trail, secret.as_deref(), Some(&vouched), &rows);
-    Ok(match problems.into_iter().next() {
+    let mut problems: Vec<BrokenTicket> = evidence
+        .ledger
+        .iter()
+        .filter_map(|entry| {
+            ledger_entry_problem(entry, evidence.successors.get(&entry.seq), verifier)
+        })
+        .map(|reason| BrokenTicket {
+            ticket: id.to_owned(),
+            entry: None,
+            reason,
+        })
+        .collect();
+    problems.extend(ticket_problems(
+        id,
+        trail,
+        evidence.secret.as_deref(),
+        Some(&vouched),
+        &evidence.rows,
+    ));
+    match problems.into_iter().next() {
         None => ChainStatus {
             valid: !trail.is_empty(),
             entries: trail.len(),
@@ -187,7 +203,38 @@ pub fn ticket_integrity(
             broken_at: first.entry,
             reason: Some(first.reason),
         },
-    })
+    }
+}
+
+/// What is wrong with one of a ticket's ledger entries on its own: its hash, its link to
+/// the entry after it, its signature (with the server's key).
+fn ledger_entry_problem(
+    entry: &LedgerEntry,
+    successor_prev: Option<&String>,
+    verifier: Option<&Verifier>,
+) -> Option<String> {
+    if entry.compute_hash() != entry.hash {
+        return Some(format!(
+            "ledger entry {} does not match its hash: edited",
+            entry.seq
+        ));
+    }
+    if successor_prev.is_some_and(|prev| *prev != entry.hash) {
+        return Some(format!(
+            "ledger entry {} is not the one the entry after it chains to: re-sealed",
+            entry.seq
+        ));
+    }
+    let verifier = verifier?;
+    match (&entry.key_id, &entry.signature) {
+        (Some(key), Some(signature)) => verifier
+            .check(key, &entry.hash, signature)
+            .err()
+            .map(|reason| format!("ledger entry {}: {reason}", entry.seq)),
+        // Entries written before the server had its key are unsigned; whether signing ever
+        // stopped is the whole ledger's question (`jiesu verify`).
+        _ => None,
+    }
 }
 
 /// How many ledger entries are read at a time.
@@ -205,6 +252,8 @@ fn walk_ledger(
     let mut after = 0;
     let mut chain_broken = false;
     let mut signing_began: Option<i64> = None;
+    // Only a head whose own signature checks out vouches for the chain behind it.
+    let mut head_verified = false;
     let mut last: Option<LedgerEntry> = None;
     loop {
         let page = store.ledger_page(after, LEDGER_PAGE)?;
@@ -239,18 +288,23 @@ fn walk_ledger(
             }
             expected_prev.clone_from(&entry.hash);
             if !verifier.is_empty() {
+                head_verified = false;
                 match (&entry.key_id, &entry.signature) {
                     (Some(key), Some(signature)) => {
                         signing_began.get_or_insert(entry.seq);
                         report.signatures_checked += 1;
-                        if let Err(reason) = verifier.check(key, &entry.hash, signature) {
-                            report.ledger_problems.push(problem(reason));
+                        match verifier.check(key, &entry.hash, signature) {
+                            Ok(()) => head_verified = true,
+                            Err(reason) => report.ledger_problems.push(problem(reason)),
                         }
                     }
-                    _ if signing_began.is_some() => report.ledger_problems.push(problem(
+                    (None, None) if signing_began.is_none() => {}
+                    (None, None) => report.ledger_problems.push(problem(
                         "it is unsigned, though entries before it are signed: written without the key".into(),
                     )),
-                    _ => {}
+                    _ => report.ledger_problems.push(problem(
+                        "it carries half a signature (a key id without a signature, or a signature without a key id): edited".into(),
+                    )),
                 }
             }
             vouched
@@ -263,7 +317,7 @@ fn walk_ledger(
     report.ledger_head = last.as_ref().map(|e| (e.seq, e.hash.clone()));
     if !verifier.is_empty()
         && let Some(head) = &last
-        && head.signature.is_none()
+        && !head_verified
     {
         report.ledger_problems.push(LedgerProblem {
             seq: Some(head.seq),
@@ -282,7 +336,10 @@ pub fn verify_store(
     anchors: &[(i64, String)],
     verifier: &Verifier,
 ) -> Result<VerifyReport, ServiceError> {
-    let mut report = VerifyReport::default();
+    let mut report = VerifyReport {
+        schema_problems: store.schema_differences()?,
+        ..VerifyReport::default()
+    };
     let mut vouched = walk_ledger(store, verifier, &mut report)?;
 
     let ids = store.ticket_ids()?;
@@ -290,7 +347,6 @@ pub fn verify_store(
     let workers = std::thread::available_parallelism().map_or(1, usize::from);
     let chunk = ids.len().div_ceil(workers).max(1);
     let results: Vec<Result<(usize, Vec<BrokenTicket>), ServiceError>> = std::thread::scope(|s| {
-        let vouched = &vouched;
         let handles: Vec<_> = ids
             .chunks(chunk)
             .map(|share| {
@@ -298,12 +354,21 @@ pub fn verify_store(
                     let mut entries = 0;
                     let mut broken = Vec::new();
                     for id in share {
-                        let trail = store.trail(id)?;
-                        entries += trail.len();
-                        let secret = store.ticket_secret(id)?;
-                        let rows = store.ticket_state(id)?;
-                        let mine = vouched.get(&(Subject::Ticket, id.clone()));
-                        broken.extend(ticket_problems(id, &trail, secret.as_deref(), mine, &rows));
+                        // One transaction per ticket, its ledger entries included: a server
+                        // writing while verify runs cannot make a healthy ticket look edited.
+                        let evidence = store.ticket_evidence(id)?;
+                        entries += evidence.trail.len();
+                        let mut mine = Vouched::default();
+                        for entry in &evidence.ledger {
+                            mine.record(entry);
+                        }
+                        broken.extend(ticket_problems(
+                            id,
+                            &evidence.trail,
+                            evidence.secret.as_deref(),
+                            Some(&mine),
+                            &evidence.rows,
+                        ));
                     }
                     Ok((entries, broken))
                 })

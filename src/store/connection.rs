@@ -10,7 +10,7 @@ use diesel_migrations::{EmbeddedMigrations, MigrationHarness, embed_migrations};
 
 use crate::audit::Signer;
 
-const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
+pub(super) const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 
 /// How long a writer waits for SQLite's lock before giving up.
 const BUSY_TIMEOUT_MS: u32 = 5_000;
@@ -146,6 +146,11 @@ impl Store {
         self.signer.clone()
     }
 
+    /// Checks signatures of the key this store signs with, if it has one.
+    pub fn verifier(&self) -> Option<crate::audit::Verifier> {
+        self.signer.as_ref().map(|s| s.verifier())
+    }
+
     /// Opens (creating if needed) the database without migrating it.
     pub fn connect(url: &str) -> Result<Self, StoreError> {
         let DatabaseUrl::Sqlite(path) = DatabaseUrl::parse(url)?;
@@ -221,12 +226,13 @@ impl Store {
         &self,
         write: impl FnOnce(&mut SqliteConnection) -> Result<T, diesel::result::Error>,
     ) -> Result<T, StoreError> {
-        self.check_file()?;
         let mut conn = self.conn()?;
         let _turn: MutexGuard<'_, ()> = self
             .writer
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Checked in turn, not before queueing: the file may go while a write waits.
+        self.check_file()?;
         Ok(conn.immediate_transaction(write)?)
     }
 

@@ -6,7 +6,7 @@
 use diesel::prelude::*;
 
 use super::connection::{Store, StoreError};
-use super::schema::{ticket_secrets, tickets, trail_entries};
+use super::schema::{idempotency_keys, ticket_secrets, tickets, trail_entries};
 use crate::audit::{ERASED, TrailEntry, commitment, requester_of};
 
 /// Why a requester cannot be erased.
@@ -82,6 +82,13 @@ impl Store {
                     tickets::updated_at.eq(now),
                 ))
                 .execute(conn)?;
+            // The filing's body hash covers the requester too: after erasure a retry of that
+            // key conflicts instead of testing a guess.
+            diesel::update(
+                idempotency_keys::table.filter(idempotency_keys::ticket_id.eq(ticket_id)),
+            )
+            .set(idempotency_keys::body_hash.eq("erased"))
+            .execute(conn)?;
             diesel::update(ticket_secrets::table.find(ticket_id))
                 .set((
                     ticket_secrets::salt.eq(None::<String>),

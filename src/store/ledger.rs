@@ -19,10 +19,19 @@ use super::schema::{
 };
 use crate::audit::{LedgerEntry, LedgerRecord, Signer, Subject, genesis_hash};
 
-/// A row's digest: 128 bits of sha256 over its JSON, field by field as stored.
-fn digest(row: &impl Serialize) -> String {
+/// A row's digest: 128 bits of sha256 over its JSON, field by field as stored, keyed by
+/// the ticket's secret while it has one. Rows hold the requester (the ticket row, the
+/// filing's body hash): keyed, a digest kept in the ledger cannot be used to test a guess
+/// at them once the requester is erased and the secret with it.
+fn digest(secret: Option<&[u8]>, row: &impl Serialize) -> String {
     let bytes = serde_json::to_vec(row).unwrap_or_default();
-    hex::encode(&Sha256::digest(&bytes)[..16])
+    let mut hasher = Sha256::new();
+    if let Some(secret) = secret {
+        hasher.update((secret.len() as u64).to_le_bytes());
+        hasher.update(secret);
+    }
+    hasher.update(&bytes);
+    hex::encode(&hasher.finalize()[..16])
 }
 
 /// Every row a ticket's trail explains, by name, with its digest.
@@ -31,13 +40,23 @@ pub(super) fn ticket_state(
     ticket_id: &str,
 ) -> QueryResult<BTreeMap<String, String>> {
     let mut state = BTreeMap::new();
+    let secret: Option<(Option<String>, Option<i64>)> = ticket_secrets::table
+        .find(ticket_id)
+        .select((ticket_secrets::salt, ticket_secrets::erased_at))
+        .first(conn)
+        .optional()?;
+    let key = secret
+        .as_ref()
+        .and_then(|(salt, _)| salt.as_deref())
+        .and_then(|s| hex::decode(s).ok());
+    let key = key.as_deref();
     if let Some(row) = tickets::table
         .find(ticket_id)
         .select(TicketRow::as_select())
         .first(conn)
         .optional()?
     {
-        state.insert("tickets".to_owned(), digest(&row));
+        state.insert("tickets".to_owned(), digest(key, &row));
     }
     for row in deadlines::table
         .filter(deadlines::ticket_id.eq(ticket_id))
@@ -46,7 +65,7 @@ pub(super) fn ticket_state(
     {
         state.insert(
             format!("deadlines {}/{}", row.clock, row.unit_id),
-            digest(&row),
+            digest(key, &row),
         );
     }
     for row in notifications::table
@@ -54,7 +73,7 @@ pub(super) fn ticket_state(
         .select(NotificationRow::as_select())
         .load(conn)?
     {
-        state.insert(format!("notifications {}", row.id), digest(&row));
+        state.insert(format!("notifications {}", row.id), digest(key, &row));
     }
     let keys: Vec<(String, String, i64, i64)> = action_keys::table
         .filter(action_keys::ticket_id.eq(ticket_id))
@@ -65,8 +84,8 @@ pub(super) fn ticket_state(
             action_keys::created_at,
         ))
         .load(conn)?;
-    for key in keys {
-        state.insert(format!("action_keys {}", key.0), digest(&key));
+    for row in keys {
+        state.insert(format!("action_keys {:?}", row.0), digest(key, &row));
     }
     let keys: Vec<(String, String, String, i64)> = idempotency_keys::table
         .filter(idempotency_keys::ticket_id.eq(ticket_id))
@@ -77,26 +96,22 @@ pub(super) fn ticket_state(
             idempotency_keys::created_at,
         ))
         .load(conn)?;
-    for key in keys {
+    for row in keys {
+        // Debug-quoted parts: a scope or key holding the separator cannot pass for another.
         state.insert(
-            format!("idempotency_keys {}/{}", key.0, key.1),
-            digest(&key),
+            format!("idempotency_keys {:?}/{:?}", row.0, row.1),
+            digest(key, &row),
         );
     }
-    let secret: Option<(Option<String>, Option<i64>)> = ticket_secrets::table
-        .find(ticket_id)
-        .select((ticket_secrets::salt, ticket_secrets::erased_at))
-        .first(conn)
-        .optional()?;
-    if let Some(secret) = secret {
-        state.insert("ticket_secrets".to_owned(), digest(&secret));
+    if let Some(secret) = &secret {
+        state.insert("ticket_secrets".to_owned(), digest(key, secret));
     }
     Ok(state)
 }
 
 /// The digest of a stored policy version's row.
 pub(super) fn policy_state(row: &PolicyVersionRow) -> BTreeMap<String, String> {
-    BTreeMap::from([("policy_versions".to_owned(), digest(row))])
+    BTreeMap::from([("policy_versions".to_owned(), digest(None, row))])
 }
 
 fn sources_hash(row: &PolicyVersionRow) -> String {
@@ -179,6 +194,18 @@ pub(super) fn seal_policy(
     )
 }
 
+/// One ticket's trail, secret, ledger entries and rows, as one transaction read them.
+#[derive(Debug, Clone)]
+pub struct Evidence {
+    pub trail: Vec<crate::audit::TrailEntry>,
+    pub secret: Option<Vec<u8>>,
+    pub ledger: Vec<LedgerEntry>,
+    /// For each of those ledger entries that has a successor: the successor's `prev_hash`,
+    /// by the entry's seq.
+    pub successors: BTreeMap<i64, String>,
+    pub rows: CurrentState,
+}
+
 /// A subject's rows as they are now, for `verify` to compare with what the ledger recorded.
 #[derive(Debug, Clone, Default)]
 pub struct CurrentState {
@@ -250,7 +277,74 @@ impl Store {
             .distinct()
             .load(&mut conn)?;
         orphans.extend(notes.into_iter().map(|t| ("notifications".to_owned(), t)));
+        let keys: Vec<String> = idempotency_keys::table
+            .filter(idempotency_keys::ticket_id.ne_all(tickets::table.select(tickets::id)))
+            .select(idempotency_keys::ticket_id)
+            .distinct()
+            .load(&mut conn)?;
+        orphans.extend(keys.into_iter().map(|t| ("idempotency_keys".to_owned(), t)));
+        let keys: Vec<String> = action_keys::table
+            .filter(action_keys::ticket_id.ne_all(tickets::table.select(tickets::id)))
+            .select(action_keys::ticket_id)
+            .distinct()
+            .load(&mut conn)?;
+        orphans.extend(keys.into_iter().map(|t| ("action_keys".to_owned(), t)));
+        let secrets: Vec<String> = ticket_secrets::table
+            .filter(ticket_secrets::ticket_id.ne_all(tickets::table.select(tickets::id)))
+            .select(ticket_secrets::ticket_id)
+            .load(&mut conn)?;
+        orphans.extend(
+            secrets
+                .into_iter()
+                .map(|t| ("ticket_secrets".to_owned(), t)),
+        );
         Ok(orphans)
+    }
+
+    /// Everything a ticket's integrity is judged on, read in one transaction so a write
+    /// committing meanwhile cannot make a healthy ticket look tampered with.
+    pub fn ticket_evidence(&self, ticket_id: &str) -> Result<Evidence, StoreError> {
+        let mut conn = self.conn()?;
+        Ok(conn.transaction(|conn| {
+            let trail: Vec<super::rows::TrailRow> = trail_entries::table
+                .filter(trail_entries::ticket_id.eq(ticket_id))
+                .order(trail_entries::seq.asc())
+                .select(super::rows::TrailRow::as_select())
+                .load(conn)?;
+            let salt: Option<Option<String>> = ticket_secrets::table
+                .find(ticket_id)
+                .select(ticket_secrets::salt)
+                .first(conn)
+                .optional()?;
+            let ledger: Vec<LedgerRow> = ledger::table
+                .filter(ledger::subject.eq(ticket_id))
+                .order(ledger::seq.asc())
+                .select(LedgerRow::as_select())
+                .load(conn)?;
+            let rows = ticket_state(conn, ticket_id)?;
+            let ledger: Vec<LedgerEntry> = ledger.into_iter().map(LedgerRow::into_entry).collect();
+            let after: Vec<i64> = ledger.iter().map(|e| e.seq + 1).collect();
+            let successors: Vec<(i64, String)> = ledger::table
+                .filter(ledger::seq.eq_any(after))
+                .select((ledger::seq, ledger::prev_hash))
+                .load(conn)?;
+            QueryResult::Ok(Evidence {
+                successors: successors
+                    .into_iter()
+                    .map(|(seq, prev)| (seq - 1, prev))
+                    .collect(),
+                trail: trail
+                    .into_iter()
+                    .map(super::rows::TrailRow::into_entry)
+                    .collect(),
+                secret: salt.flatten().and_then(|s| hex::decode(s).ok()),
+                ledger,
+                rows: CurrentState {
+                    rows,
+                    sources_hash: None,
+                },
+            })
+        })?)
     }
 
     /// A ticket's rows as they are now.

@@ -7,11 +7,12 @@ mod ledger;
 mod lifecycle;
 mod rows;
 mod schema;
+mod schema_check;
 mod tickets;
 
 pub use connection::{DatabaseUrl, Store, StoreError};
 pub use erasure::Unerasable;
-pub use ledger::CurrentState;
+pub use ledger::{CurrentState, Evidence};
 pub use lifecycle::{Guard, SeenAction, TicketWrite};
 pub use rows::{NewNotification, NotificationRow, PolicyVersionRow};
 pub use tickets::{Filed, Idempotency, TicketFilter};

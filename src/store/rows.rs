@@ -162,28 +162,48 @@ impl TrailRow {
     /// Reads a stored row back. Unparseable JSON is kept as a JSON string, so the entry still
     /// fails verification instead of vanishing: tampering must stay visible.
     pub(super) fn into_entry(self) -> TrailEntry {
-        let json =
-            |text: String| serde_json::from_str(&text).unwrap_or(serde_json::Value::String(text));
-        let list = |text: String| {
-            serde_json::from_str::<Vec<String>>(&text).unwrap_or_else(|_| vec![text])
+        let json = |text: &str| {
+            serde_json::from_str(text).unwrap_or(serde_json::Value::String(text.to_owned()))
+        };
+        let list = |text: &str| {
+            serde_json::from_str::<Vec<String>>(text).unwrap_or_else(|_| vec![text.to_owned()])
+        };
+        let (input, output) = (json(&self.input), json(&self.output));
+        let (cite, notes) = (list(&self.cite), list(&self.notes));
+        // The JSON columns are stored exactly as written (serde_json's form). Text that
+        // parses to the same value but is not that form (a duplicated key, other spacing)
+        // was written around the server: the hash is replaced so the entry fails here,
+        // and so does a kind edited to anything but a known one (`Event`, `x`).
+        let stored_form = |value: &serde_json::Value, text: &str| {
+            serde_json::to_string(value).is_ok_and(|form| form == text)
+        };
+        let canonical = stored_form(&input, &self.input)
+            && stored_form(&output, &self.output)
+            && stored_form(&serde_json::Value::from(cite.clone()), &self.cite)
+            && stored_form(&serde_json::Value::from(notes.clone()), &self.notes);
+        let kind = EntryKind::parse(&self.kind);
+        let hash = match (kind, canonical) {
+            (Some(_), true) => self.hash,
+            (None, _) => format!("(unreadable kind `{}`)", self.kind),
+            (Some(_), false) => "(JSON not in its stored form)".to_owned(),
         };
         TrailEntry {
             ticket_id: self.ticket_id,
             seq: self.seq,
             at: self.at,
-            kind: EntryKind::parse(&self.kind).unwrap_or(EntryKind::Event),
+            kind: kind.unwrap_or(EntryKind::Event),
             actor: self.actor,
             hook: self.hook,
             outcome: self.outcome,
             policy_id: self.policy_id,
             policy_version: self.policy_version,
-            input: json(self.input),
-            output: json(self.output),
-            cite: list(self.cite),
-            notes: list(self.notes),
+            input,
+            output,
+            cite,
+            notes,
             duration_us: self.duration_us,
             prev_hash: self.prev_hash,
-            hash: self.hash,
+            hash,
             format: self.format,
         }
     }
@@ -237,16 +257,21 @@ impl From<&LedgerEntry> for LedgerRow {
 impl LedgerRow {
     /// An unknown kind reads as a ticket: the entry's hash then fails, so the edit shows.
     pub(super) fn into_entry(self) -> LedgerEntry {
+        let kind = Subject::parse(&self.kind);
+        let hash = match kind {
+            Some(_) => self.hash,
+            None => format!("(unreadable kind `{}`)", self.kind),
+        };
         LedgerEntry {
             seq: self.seq,
-            kind: Subject::parse(&self.kind).unwrap_or(Subject::Ticket),
+            kind: kind.unwrap_or(Subject::Ticket),
             subject: self.subject,
             trail_seq: self.trail_seq,
             trail_hash: self.trail_hash,
             state: self.state,
             at: self.at,
             prev_hash: self.prev_hash,
-            hash: self.hash,
+            hash,
             format: self.format,
             key_id: self.key_id,
             signature: self.signature,
