@@ -159,6 +159,9 @@ fn a_malformed_sweep_body_is_refused_and_fires_nothing() {
     for body in [
         "{\"now\": ",
         "[1, 2]",
+        "[]",
+        "\"now\"",
+        "7",
         "{\"now\": \"yesterday\"}",
         "{\"nwo\": \"2026-06-01T00:00:00Z\"}",
     ] {

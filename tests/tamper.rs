@@ -706,6 +706,124 @@ fn edits() -> Vec<(&'static str, Edit, &'static str)> {
             "head is not signed",
         ),
         (
+            "an entry's kind recased",
+            Box::new(|db, b| {
+                sql(
+                    db,
+                    &format!(
+                        "UPDATE trail_entries SET kind = 'Event' WHERE ticket_id = {} AND seq = 1",
+                        q(&b.a)
+                    ),
+                )
+            }),
+            "content does not match its hash",
+        ),
+        (
+            "a ledger entry's kind edited",
+            Box::new(|db, _| sql(db, "UPDATE ledger SET kind = 'Ticket' WHERE seq = 2")),
+            "its hash does not match its content",
+        ),
+        (
+            "re-sealed, key ids stripped, a garbage signature on the head",
+            Box::new(|db, b| {
+                let trail =
+                    reseal_trail(db, &b.a, |e| e[2].output = json!({"outcome": "rejected"}));
+                reseal_ledger(db, false, |entries| repoint(entries, &b.a, &trail));
+                sql(
+                    db,
+                    "UPDATE ledger SET signature = 'x' WHERE seq = (SELECT MAX(seq) FROM ledger)",
+                );
+            }),
+            "half a signature",
+        ),
+        (
+            "a trigger that turns missed clocks met",
+            Box::new(|db, _| {
+                sql(
+                    db,
+                    "CREATE TRIGGER fix_missed AFTER UPDATE OF state ON deadlines WHEN NEW.state = 'missed' BEGIN UPDATE deadlines SET state = 'met' WHERE rowid = NEW.rowid; END",
+                )
+            }),
+            "trigger `fix_missed` was not made by the migrations",
+        ),
+        (
+            "a table added to copy requesters into",
+            Box::new(|db, _| sql(db, "CREATE TABLE loot (phone TEXT)")),
+            "table `loot` was not made by the migrations",
+        ),
+        (
+            "the migration record deleted",
+            Box::new(|db, _| sql(db, "DELETE FROM __diesel_schema_migrations")),
+            "the migrations recorded as applied",
+        ),
+        (
+            "an entry's format set to an unknown one",
+            Box::new(|db, b| {
+                sql(
+                    db,
+                    &format!(
+                        "UPDATE trail_entries SET format = 99 WHERE ticket_id = {} AND seq = 2",
+                        q(&b.a)
+                    ),
+                )
+            }),
+            "content does not match its hash",
+        ),
+        (
+            "a ledger entry's format set to an unknown one",
+            Box::new(|db, _| sql(db, "UPDATE ledger SET format = 7 WHERE seq = 3")),
+            "its hash does not match its content",
+        ),
+        (
+            "a duplicated key in a stored output",
+            Box::new(|db, b| {
+                sql(
+                    db,
+                    &format!(
+                        "UPDATE trail_entries SET output = replace(output, '{{', '{{\"lead\":\"as-housing\",') WHERE ticket_id = {} AND seq = 3",
+                        q(&b.a)
+                    ),
+                )
+            }),
+            "content does not match its hash",
+        ),
+        (
+            "a name forged beside an erasure marker",
+            Box::new(|db, b| {
+                sql(
+                    db,
+                    &format!(
+                        "UPDATE trail_entries SET input = json_set(input, '$.request.requester', json_object('$erased', 'abc', 'name', '李鬼')) WHERE ticket_id = {} AND seq = 1",
+                        q(&b.a)
+                    ),
+                )
+            }),
+            "content does not match its hash",
+        ),
+        (
+            "a live ticket's requester replaced by an erasure marker",
+            Box::new(|db, b| {
+                sql(
+                    db,
+                    &format!(
+                        "UPDATE trail_entries SET input = json_set(input, '$.request.requester', json_object('$erased', 'abc')) WHERE ticket_id = {} AND seq = 1",
+                        q(&b.a)
+                    ),
+                )
+            }),
+            "content does not match its hash",
+        ),
+        (
+            "an idempotency key left naming a missing ticket",
+            Box::new(|db, _| {
+                sql(
+                    db,
+                    "PRAGMA foreign_keys = OFF;\nINSERT INTO idempotency_keys (scope, key, body_hash, ticket_id, created_at) VALUES ('x', 'k', 'h', 'no-such-ticket', 0)",
+                )
+            }),
+            "rows of `idempotency_keys` name this ticket",
+        ),
+        (
             "trail and ledger re-sealed, signatures stripped",
             Box::new(|db, b| {
                 let trail =

@@ -750,16 +750,14 @@ impl Service {
                     ),
                 ));
             };
+            // The policy granted it, but the clock is settled already (met, or missed by a
+            // sweep): nothing is left to extend. The request's fault, not the policy's.
             if !clock.state.is_live() {
-                return Err(invalid_output(
-                    set,
-                    Hook::ReviewExtension,
-                    format!(
-                        "moves clock `{}` of `{unit}`, which is {}: only a running clock can be extended",
-                        m.name.as_str(),
-                        clock.state.as_str()
-                    ),
-                ));
+                return Err(ServiceError::Conflict(format!(
+                    "clock `{}` of `{unit}` is {} already: only a running clock can be extended",
+                    m.name.as_str(),
+                    clock.state.as_str()
+                )));
             }
             let due = m.due.with_timezone(&Utc);
             change
