@@ -148,6 +148,24 @@ fn a_set_broken_while_the_server_was_down_serves_its_last_stored_version() {
     let (status, filed) = server.post("/api/v1/tickets", &complaint());
     assert_eq!(status, 201, "{filed}");
     assert_eq!(filed["policy"]["version"], good);
+    server.kill();
+
+    // A stored version edited around the server is not the ledger's: it is not served.
+    {
+        use diesel::{Connection, RunQueryDsl, SqliteConnection};
+        let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+        diesel::sql_query(
+            "UPDATE policy_versions SET sources = replace(sources, 'as-environment', 'as-housing') WHERE policy_id = 'anshan'",
+        )
+        .execute(&mut conn)
+        .unwrap();
+    }
+    let server = Server::start_with(ServerOptions::for_tree(&db, &tree));
+    let (_, status) = anshan_version(&server);
+    assert_eq!(status["status"], "failed", "{status}");
+    let (status, refused) = server.post("/api/v1/tickets", &complaint());
+    assert_eq!(status, 503, "{refused}");
+    assert!(server.logs().contains("not the one the ledger sealed"));
 }
 
 #[test]

@@ -164,6 +164,12 @@ pub fn mask_phone(phone: &str) -> String {
     if chars.len() <= 7 {
         return "*".repeat(chars.len());
     }
+    // Always at least four characters hidden: a shorter (landline) number keeps only its
+    // last four.
+    if chars.len() < 11 {
+        let tail: String = chars[chars.len() - 4..].iter().collect();
+        return format!("{}{tail}", "*".repeat(chars.len() - 4));
+    }
     let head: String = chars[..3].iter().collect();
     let tail: String = chars[chars.len() - 4..].iter().collect();
     format!("{head}{}{tail}", "*".repeat(chars.len() - 7))
@@ -181,6 +187,7 @@ mod tests {
         assert_eq!(mask_phone("13912345678"), "139****5678");
         assert_eq!(mask_phone("0471-1234567"), "047*****4567");
         assert_eq!(mask_phone("12345"), "*****");
+        assert_eq!(mask_phone("22345678"), "****5678");
     }
 
     #[test]

@@ -57,11 +57,24 @@ impl Service {
             }))
             .map_err(ServiceError::Internal)?;
         let mut stored = replay::VersionCache::default();
-        registry.adopt_stored(|id| match stored.last_activated(&store, id) {
-            Ok(set) => set,
-            Err(e) => {
-                tracing::error!(policy = %id, error = %e, "the stored version cannot be rebuilt");
-                None
+        registry.adopt_stored(|id| {
+            // Only a version the ledger sealed: a row written around the server must not
+            // become the policy that decides.
+            let sealed = store
+                .policy_versions(id)
+                .ok()
+                .and_then(|rows| rows.into_iter().next())
+                .is_some_and(|row| store.policy_version_sealed(&row).unwrap_or(false));
+            if !sealed {
+                tracing::error!(policy = %id, "the last stored version is not the one the ledger sealed; not serving it");
+                return None;
+            }
+            match stored.last_activated(&store, id) {
+                Ok(set) => set,
+                Err(e) => {
+                    tracing::error!(policy = %id, error = %e, "the stored version cannot be rebuilt");
+                    None
+                }
             }
         });
         Ok(Self {

@@ -226,6 +226,18 @@ impl Store {
         Ok(rows.into_iter().map(LedgerRow::into_entry).collect())
     }
 
+    /// Whether a stored policy version is the one the ledger sealed: its last ledger entry
+    /// binds these sources and is itself intact. What a server checks before serving a
+    /// stored version in place of broken files.
+    pub fn policy_version_sealed(&self, row: &PolicyVersionRow) -> Result<bool, StoreError> {
+        let entries = self.ledger_of(&policy_subject(&row.policy_id, &row.version))?;
+        Ok(entries.last().is_some_and(|entry| {
+            entry.kind == Subject::Policy
+                && entry.trail_hash == sources_hash(row)
+                && entry.compute_hash() == entry.hash
+        }))
+    }
+
     /// Every ledger entry about one subject, in order.
     pub fn ledger_of(&self, subject: &str) -> Result<Vec<LedgerEntry>, StoreError> {
         let rows: Vec<LedgerRow> = ledger::table
