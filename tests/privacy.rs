@@ -136,7 +136,17 @@ fn erasure_removes_the_data_and_the_secret_and_keeps_the_chain() {
 
     let (status, again) = server.post_as(&path, &request, Some(ADMIN));
     assert_eq!(status, 409, "{again}");
+    // Nothing of the erased requester is left in the files, the write-ahead log included.
     server.kill();
+    for suffix in ["", "-wal"] {
+        let file = format!("{}{suffix}", dir.path().join("j.db").display());
+        let bytes = std::fs::read(&file).unwrap_or_default();
+        let phone = b"13812345678";
+        assert!(
+            !bytes.windows(phone.len()).any(|w| w == phone),
+            "{file} still holds the erased phone"
+        );
+    }
 
     let url = format!("sqlite://{}", dir.path().join("j.db").display());
     let store = Store::connect_existing(&url).unwrap();

@@ -824,6 +824,55 @@ fn edits() -> Vec<(&'static str, Edit, &'static str)> {
             "rows of `idempotency_keys` name this ticket",
         ),
         (
+            "a ledger subject stored as a blob (hiding the ticket's newest write)",
+            Box::new(|db, _| {
+                sql(
+                    db,
+                    "UPDATE ledger SET subject = CAST(subject AS BLOB) WHERE seq = (SELECT MAX(seq) FROM ledger)",
+                )
+            }),
+            "hold a value of another type in `subject`",
+        ),
+        (
+            "a forged twin ticket with a blob id",
+            Box::new(|db, b| {
+                sql(
+                    db,
+                    &format!(
+                        "INSERT INTO tickets SELECT CAST(id AS BLOB), jurisdiction, channel, category, topic, flags, area, content, requester_name, requester_phone, received_at, utc_offset, status, 'as-housing', lead_unit_name, assist_units, route_mode, deadlines, resolve_due, provisional, rejection, policy_id, policy_version, created_at, updated_at, revision, dispatched_at, statutory_limit FROM tickets WHERE id = {}",
+                        q(&b.h)
+                    ),
+                )
+            }),
+            "hold a value of another type in `id`",
+        ),
+        (
+            "a clock's next sweep stored as text",
+            Box::new(|db, b| {
+                sql(
+                    db,
+                    &format!(
+                        "UPDATE deadlines SET next_sweep_at = CAST(next_sweep_at AS TEXT) || 'x' WHERE ticket_id = {}",
+                        q(&b.a)
+                    ),
+                )
+            }),
+            "hold a value of another type in `next_sweep_at`",
+        ),
+        (
+            "a ticket's jurisdiction stored as a blob",
+            Box::new(|db, b| {
+                sql(
+                    db,
+                    &format!(
+                        "UPDATE tickets SET jurisdiction = CAST(jurisdiction AS BLOB) WHERE id = {}",
+                        q(&b.a)
+                    ),
+                )
+            }),
+            "hold a value of another type in `jurisdiction`",
+        ),
+        (
             "trail and ledger re-sealed, signatures stripped",
             Box::new(|db, b| {
                 let trail =

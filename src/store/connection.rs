@@ -86,7 +86,8 @@ impl CustomizeConnection<SqliteConnection, diesel::r2d2::Error> for SqlitePragma
             "PRAGMA busy_timeout = {BUSY_TIMEOUT_MS};
              PRAGMA journal_mode = WAL;
              PRAGMA synchronous = NORMAL;
-             PRAGMA foreign_keys = ON;"
+             PRAGMA foreign_keys = ON;
+             PRAGMA secure_delete = ON;"
         ))
         .map_err(diesel::r2d2::Error::QueryError)
     }
@@ -234,6 +235,18 @@ impl Store {
         // Checked in turn, not before queueing: the file may go while a write waits.
         self.check_file()?;
         Ok(conn.immediate_transaction(write)?)
+    }
+
+    /// Folds the write-ahead log into the file and empties it: after an erasure, the
+    /// log's old pages still hold the erased data and the ticket's secret.
+    pub(super) fn checkpoint(&self) {
+        let result = self.conn().map_err(|e| e.to_string()).and_then(|mut c| {
+            c.batch_execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                .map_err(|e| e.to_string())
+        });
+        if let Err(e) = result {
+            tracing::warn!(error = %e, "the write-ahead log could not be emptied; it still holds the erased pages until the next checkpoint");
+        }
     }
 
     /// A trivial query: is the database answering?

@@ -106,6 +106,10 @@ impl Store {
             super::ledger::seal_ticket(conn, ticket_id, now, signer.as_deref())?;
             Ok(sealed)
         })?;
+        if refusal.is_none() {
+            // secure_delete zeroed the pages in the file; the log's copies go too.
+            self.checkpoint();
+        }
         Ok(match refusal {
             Some(why) => Err(why),
             None => Ok(sealed),
