@@ -148,6 +148,21 @@ fn a_set_broken_while_the_server_was_down_serves_its_last_stored_version() {
     let (status, filed) = server.post("/api/v1/tickets", &complaint());
     assert_eq!(status, 201, "{filed}");
     assert_eq!(filed["policy"]["version"], good);
+    // Readiness, open to anyone, says the set is failing but not what its files hold.
+    let (_, ready) = server.get("/readyz");
+    let set = ready["sets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["id"] == "anshan")
+        .unwrap()
+        .clone();
+    assert_eq!(set["serving_stored"], true, "{ready}");
+    assert_eq!(set["failing"], true, "{ready}");
+    assert!(
+        set.get("last_error").is_none() && !ready.to_string().contains("main.rhai"),
+        "{ready}"
+    );
     server.kill();
 
     // A stored version edited around the server is not the ledger's: it is not served.

@@ -24,11 +24,26 @@ pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, ApiError
     } else {
         HttpResponse::ServiceUnavailable()
     };
+    // Open to anyone: each set's state, not its error (file, line and source text are for
+    // tokens that cover it, in `GET /api/v1/policies`).
+    let sets: Vec<_> = readiness
+        .sets
+        .iter()
+        .map(|s| {
+            json!({
+                "id": s.id,
+                "status": s.status,
+                "version": s.version,
+                "failing": s.last_error.is_some(),
+                "serving_stored": s.serving_stored,
+            })
+        })
+        .collect();
     Ok(response.json(json!({
         "status": if readiness.ready { "ready" } else { "not_ready" },
         "policies": active,
         "database": readiness.database,
-        "sets": readiness.sets,
+        "sets": sets,
         "watcher": readiness.watcher,
     })))
 }
