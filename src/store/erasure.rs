@@ -29,11 +29,7 @@ impl Store {
         let signer = self.signer();
         let mut refusal = None;
         let sealed = self.write(|conn| {
-            let salt: Option<Option<String>> = ticket_secrets::table
-                .find(ticket_id)
-                .select(ticket_secrets::salt)
-                .first(conn)
-                .optional()?;
+            let secret = super::ledger::secret_of(conn, ticket_id)?;
             let entries: Vec<super::rows::TrailRow> = trail_entries::table
                 .filter(trail_entries::ticket_id.eq(ticket_id))
                 .order(trail_entries::seq.asc())
@@ -43,7 +39,7 @@ impl Store {
                 .into_iter()
                 .map(super::rows::TrailRow::into_entry)
                 .collect();
-            let Some(secret) = salt.flatten().and_then(|s| hex::decode(s).ok()) else {
+            let Some(secret) = secret else {
                 refusal = Some(if entries.iter().any(TrailEntry::hashes_personal_data) {
                     Unerasable::FirstFormat
                 } else {

@@ -34,6 +34,32 @@ fn digest(secret: Option<&[u8]>, row: &impl Serialize) -> String {
     hex::encode(&hasher.finalize()[..16])
 }
 
+/// A ticket's secret, `None` once erased (or never made: tickets of format 1).
+pub(super) fn secret_of(
+    conn: &mut SqliteConnection,
+    ticket_id: &str,
+) -> QueryResult<Option<Vec<u8>>> {
+    let salt: Option<Option<String>> = ticket_secrets::table
+        .find(ticket_id)
+        .select(ticket_secrets::salt)
+        .first(conn)
+        .optional()?;
+    Ok(salt.flatten().and_then(|s| hex::decode(s).ok()))
+}
+
+/// A ticket's last trail entry: `(seq, hash)`.
+pub(super) fn last_entry(
+    conn: &mut SqliteConnection,
+    ticket_id: &str,
+) -> QueryResult<Option<(i64, String)>> {
+    trail_entries::table
+        .filter(trail_entries::ticket_id.eq(ticket_id))
+        .order(trail_entries::seq.desc())
+        .select((trail_entries::seq, trail_entries::hash))
+        .first(conn)
+        .optional()
+}
+
 /// Every row a ticket's trail explains, by name, with its digest.
 pub(super) fn ticket_state(
     conn: &mut SqliteConnection,
@@ -152,13 +178,8 @@ pub(super) fn seal_ticket(
     at: i64,
     signer: Option<&Signer>,
 ) -> QueryResult<()> {
-    let last: Option<(i64, String)> = trail_entries::table
-        .filter(trail_entries::ticket_id.eq(ticket_id))
-        .order(trail_entries::seq.desc())
-        .select((trail_entries::seq, trail_entries::hash))
-        .first(conn)
-        .optional()?;
-    let (trail_seq, trail_hash) = last.unwrap_or_else(|| (0, genesis_hash(ticket_id)));
+    let (trail_seq, trail_hash) =
+        last_entry(conn, ticket_id)?.unwrap_or_else(|| (0, genesis_hash(ticket_id)));
     let state = ticket_state(conn, ticket_id)?;
     append(
         conn,
@@ -323,11 +344,7 @@ impl Store {
                 .order(trail_entries::seq.asc())
                 .select(super::rows::TrailRow::as_select())
                 .load(conn)?;
-            let salt: Option<Option<String>> = ticket_secrets::table
-                .find(ticket_id)
-                .select(ticket_secrets::salt)
-                .first(conn)
-                .optional()?;
+            let secret = secret_of(conn, ticket_id)?;
             let ledger: Vec<LedgerRow> = ledger::table
                 .filter(ledger::subject.eq(ticket_id))
                 .order(ledger::seq.asc())
@@ -349,7 +366,7 @@ impl Store {
                     .into_iter()
                     .map(super::rows::TrailRow::into_entry)
                     .collect(),
-                secret: salt.flatten().and_then(|s| hex::decode(s).ok()),
+                secret,
                 ledger,
                 rows: CurrentState {
                     rows,
@@ -389,12 +406,8 @@ impl Store {
 
     /// A ticket's secret, `None` once erased (or never made: tickets of format 1).
     pub fn ticket_secret(&self, ticket_id: &str) -> Result<Option<Vec<u8>>, StoreError> {
-        let salt: Option<Option<String>> = ticket_secrets::table
-            .find(ticket_id)
-            .select(ticket_secrets::salt)
-            .first(&mut self.conn()?)
-            .optional()?;
-        Ok(salt.flatten().and_then(|s| hex::decode(s).ok()))
+        let mut conn = self.conn()?;
+        Ok(secret_of(&mut conn, ticket_id)?)
     }
 
     /// Seals every ticket and policy version once, after the trust migration: the ledger

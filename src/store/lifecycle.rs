@@ -6,9 +6,7 @@ use diesel::sqlite::SqliteConnection;
 
 use super::connection::{Store, StoreError};
 use super::rows::{DeadlineRow, NewNotification, NotificationRow, TicketUpdate, TrailRow};
-use super::schema::{
-    action_keys, deadlines, notifications, ticket_secrets, tickets, trail_entries,
-};
+use super::schema::{action_keys, deadlines, notifications, tickets, trail_entries};
 use crate::audit::{Signer, TrailEntry, seal_after};
 use crate::domain::{Clock, Ticket};
 
@@ -126,18 +124,8 @@ fn append_trail(
     if entries.is_empty() {
         return Ok(entries);
     }
-    let secret: Option<Option<String>> = ticket_secrets::table
-        .find(ticket_id)
-        .select(ticket_secrets::salt)
-        .first(conn)
-        .optional()?;
-    let secret = secret.flatten().and_then(|s| hex::decode(s).ok());
-    let last: Option<(i64, String)> = trail_entries::table
-        .filter(trail_entries::ticket_id.eq(ticket_id))
-        .order(trail_entries::seq.desc())
-        .select((trail_entries::seq, trail_entries::hash))
-        .first(conn)
-        .optional()?;
+    let secret = super::ledger::secret_of(conn, ticket_id)?;
+    let last = super::ledger::last_entry(conn, ticket_id)?;
     let sealed = seal_after(ticket_id, last, entries, secret.as_deref()).map_err(|_| {
         diesel::result::Error::QueryBuilderError(
             "the ticket's requester secret is missing: its trail cannot be sealed".into(),
