@@ -30,6 +30,10 @@ fn opt(text: Option<&str>) -> String {
 
 fn sql(db: &Path, statements: &str) {
     let mut conn = SqliteConnection::establish(db.to_str().unwrap()).unwrap();
+    // A store just dropped may still be closing its pool (and checkpointing): wait for it.
+    diesel::sql_query("PRAGMA busy_timeout = 10000")
+        .execute(&mut conn)
+        .unwrap();
     for statement in statements.split(";\n").filter(|s| !s.trim().is_empty()) {
         diesel::sql_query(statement)
             .execute(&mut conn)
