@@ -140,6 +140,28 @@ pub struct LedgerProblem {
     pub reason: String,
 }
 
+/// What is wrong with one entry as a link of the chain: not the `expected_seq`th, not after
+/// the entry whose hash is `expected_prev`, or not matching its own hash. `verify` walks a
+/// ledger too large to hold with this, a page at a time.
+pub fn link_problem(entry: &LedgerEntry, expected_seq: i64, expected_prev: &str) -> Option<String> {
+    if entry.seq != expected_seq {
+        return Some(format!(
+            "ledger entry {expected_seq} is missing (the next stored is {})",
+            entry.seq
+        ));
+    }
+    if entry.prev_hash != expected_prev {
+        return Some(
+            "its prev_hash is not the hash of the entry before: an entry was removed or changed"
+                .into(),
+        );
+    }
+    if entry.compute_hash() != entry.hash {
+        return Some("its hash does not match its content: the entry was edited".into());
+    }
+    None
+}
+
 /// Checks the ledger's own chain: consecutive sequence numbers from 1, each entry's
 /// `prev_hash` the hash before it, each hash recomputed.
 pub fn verify_ledger(entries: &[LedgerEntry]) -> Vec<LedgerProblem> {
@@ -152,21 +174,9 @@ pub fn verify_ledger(entries: &[LedgerEntry]) -> Vec<LedgerProblem> {
                 reason,
             }]
         };
-        let expected_seq = index as i64 + 1;
         // After the first break every later entry fails too; one report says where.
-        if entry.seq != expected_seq {
-            return problem(format!(
-                "ledger entry {expected_seq} is missing (the next stored is {})",
-                entry.seq
-            ));
-        }
-        if entry.prev_hash != expected_prev {
-            return problem(
-                "its prev_hash is not the hash of the entry before: an entry was removed or changed".into(),
-            );
-        }
-        if entry.compute_hash() != entry.hash {
-            return problem("its hash does not match its content: the entry was edited".into());
+        if let Some(reason) = link_problem(entry, index as i64 + 1, &expected_prev) {
+            return problem(reason);
         }
         expected_prev = entry.hash.clone();
     }

@@ -11,6 +11,7 @@ pub use chain::{
     genesis_hash, requester_of, seal_after, verify_chain,
 };
 pub use ledger::{
-    LEDGER_FORMAT, LedgerEntry, LedgerProblem, LedgerRecord, Subject, ledger_genesis, verify_ledger,
+    LEDGER_FORMAT, LedgerEntry, LedgerProblem, LedgerRecord, Subject, ledger_genesis, link_problem,
+    verify_ledger,
 };
 pub use signing::{KeyError, Signer, Verifier, key_id, keygen, public_path};

@@ -12,7 +12,7 @@ use serde::Serialize;
 use super::ServiceError;
 use crate::audit::{
     ChainStatus, LedgerEntry, LedgerProblem, Subject, TrailEntry, Verifier, ledger_genesis,
-    verify_chain,
+    link_problem, verify_chain,
 };
 use crate::store::{CurrentState, Evidence, Store};
 
@@ -267,19 +267,7 @@ fn walk_ledger(
                 reason,
             };
             if !chain_broken {
-                let expected_seq = report.ledger_entries as i64;
-                let reason = if entry.seq != expected_seq {
-                    Some(format!(
-                        "ledger entry {expected_seq} is missing (the next stored is {})",
-                        entry.seq
-                    ))
-                } else if entry.prev_hash != expected_prev {
-                    Some("its prev_hash is not the hash of the entry before: an entry was removed or changed".to_owned())
-                } else if entry.compute_hash() != entry.hash {
-                    Some("its hash does not match its content: the entry was edited".to_owned())
-                } else {
-                    None
-                };
+                let reason = link_problem(&entry, report.ledger_entries as i64, &expected_prev);
                 if let Some(reason) = reason {
                     // After the first break every later link fails too; one report says where.
                     report.ledger_problems.push(problem(reason));

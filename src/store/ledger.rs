@@ -269,15 +269,6 @@ impl Store {
         Ok(rows.into_iter().map(LedgerRow::into_entry).collect())
     }
 
-    /// The ledger's last entry: `(seq, hash)`.
-    pub fn ledger_head(&self) -> Result<Option<(i64, String)>, StoreError> {
-        Ok(ledger::table
-            .order(ledger::seq.desc())
-            .select((ledger::seq, ledger::hash))
-            .first(&mut self.conn()?)
-            .optional()?)
-    }
-
     /// Every ticket id, oldest first.
     pub fn ticket_ids(&self) -> Result<Vec<String>, StoreError> {
         Ok(tickets::table
@@ -374,15 +365,6 @@ impl Store {
                 },
             })
         })?)
-    }
-
-    /// A ticket's rows as they are now.
-    pub fn ticket_state(&self, ticket_id: &str) -> Result<CurrentState, StoreError> {
-        let mut conn = self.conn()?;
-        Ok(CurrentState {
-            rows: ticket_state(&mut conn, ticket_id)?,
-            sources_hash: None,
-        })
     }
 
     /// Every stored policy version: subject and its current state.
